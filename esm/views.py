@@ -1,0 +1,20 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from accounts.roles import can_work_tickets
+
+
+@login_required
+def home(request):
+    """Agents land in the console, everyone else on the portal."""
+    return redirect("desk:queue" if can_work_tickets(request.user) else "portal:home")
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

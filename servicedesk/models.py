@@ -1,0 +1,276 @@
+"""The shared ticket record and what hangs off it: comments, attachments, time, history, outbox.
+
+Every unit of work — incident, service request, problem, change — is one row in ``Ticket``; each
+process keeps its own details in a one-to-one table in its own app (ServiceNow's task table).
+"""
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Team
+from cmdb.models import ConfigurationItem
+from esm.models import TimestampedModel, VersionedModel
+
+from .choices import EventKind, Priority, TicketKind
+
+
+class SearchDocument(Func):
+    """``esm_search_document(title, description)``: words plus Korean two-character tokens.
+
+    The SQL function is created by migration 0001 (see docs/architecture.md, "Search").
+    """
+
+    function = "esm_search_document"
+    output_field = SearchVectorField()
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Category(TimestampedModel):
+    """Ticket category; a category with a parent is a subcategory."""
+
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent category"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="subcategories",
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["parent__name", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_per_parent",
+                                    nulls_distinct=False),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="category_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+
+class TicketSequence(models.Model):
+    """Last number issued per kind. Incremented inside the creating transaction: gap-free."""
+
+    kind = models.CharField(max_length=20, choices=TicketKind.choices, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
+    exclude=["search_document"],
+)
+class Ticket(VersionedModel):
+    kind = models.CharField(_("kind"), max_length=20, choices=TicketKind.choices)
+    number = models.CharField(_("number"), max_length=16, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    state = models.CharField(_("state"), max_length=30)
+    # Whether the state is a working one (not resolved/closed/cancelled): set by the one service
+    # that changes states, from the workflow table. Queues index on it.
+    active = models.BooleanField(_("active"), default=True, editable=False)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MODERATE)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    # The requester's organisation when the ticket was opened: tickets stay with the organisation.
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="tickets",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="assigned_tickets",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    service = models.ForeignKey(
+        ConfigurationItem, verbose_name=_("service"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="service_tickets",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    cis = models.ManyToManyField(
+        ConfigurationItem, through="TicketCI", verbose_name=_("configuration items"), related_name="tickets",
+        blank=True,
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("watchers"), related_name="watched_tickets", blank=True
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    search_document = models.GeneratedField(
+        expression=SearchDocument(F("title"), F("description")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        permissions = [
+            ("work_ticket", _("Can work tickets in the agent console")),
+            ("view_all_tickets", _("Can see every ticket")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=5), name="ticket_priority_range"),
+            models.CheckConstraint(condition=Q(assignee__isnull=True) | Q(team__isnull=False),
+                                   name="ticket_assignee_needs_team"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="ticket_not_own_parent"),
+        ]
+        indexes = [
+            # Queue orderings walk these with keyset pagination (esm.pagination).
+            models.Index(fields=["priority", "id"], condition=Q(active=True), name="ticket_active_prio_idx"),
+            models.Index(fields=["team", "priority", "id"], condition=Q(active=True), name="ticket_team_prio_idx"),
+            models.Index(fields=["assignee", "priority", "id"], condition=Q(active=True),
+                         name="ticket_assignee_prio_idx"),
+            models.Index(fields=["priority", "id"], condition=Q(active=True, assignee__isnull=True),
+                         name="ticket_unassigned_idx"),
+            models.Index(fields=["opened_at", "id"], name="ticket_opened_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["requester", "opened_at"], name="ticket_requester_idx"),
+            models.Index(fields=["organisation", "opened_at"], name="ticket_org_idx"),
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="ticket_parent_idx"),
+            models.Index(fields=["state", "resolved_at"], condition=Q(resolved_at__isnull=False),
+                         name="ticket_resolved_idx"),
+            GinIndex(fields=["search_document"], name="ticket_search_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class TicketCI(models.Model):
+    """A configuration item named on a ticket (affected CI for incidents, touched CI for changes)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ci_links")
+    ci = models.ForeignKey(ConfigurationItem, on_delete=models.PROTECT, related_name="ticket_links")
+    linked_at = models.DateTimeField(default=timezone.now)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "ci"], name="ticketci_unique")]
+        indexes = [models.Index(fields=["ci", "ticket"], name="ticketci_ci_idx")]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Comment(models.Model):
+    """A public reply (seen by the requester) or an internal work note (agents only)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    body = models.TextField(_("message"))
+    public = models.BooleanField(_("public reply"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx")]
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{timezone.now():%Y/%m}/{instance.ticket_id}/{filename}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=120)
+    public = models.BooleanField(_("visible to the requester"), default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket_idx")]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class TimeEntry(models.Model):
+    """Time an agent spent on a ticket, recorded with a work note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
+    minutes = models.PositiveIntegerField(_("minutes"))
+    note = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=1, minutes__lte=24 * 60), name="time_entry_minutes_range"),
+        ]
+        indexes = [
+            models.Index(fields=["ticket"], name="time_ticket_idx"),
+            models.Index(fields=["agent", "created_at"], name="time_agent_idx"),
+        ]
+
+
+class TimelineEntry(models.Model):
+    """One line of a ticket's timeline, written by the service that made the change.
+
+    The full field-level audit trail is kept separately by pghistory triggers; these rows are the
+    readable story a person follows on the ticket page.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    public = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="timeline_ticket_idx")]
+
+
+class Notification(TimestampedModel):
+    """Outbox row for one e-mail. Written in the business transaction, sent by a worker after commit.
+
+    A beat task re-queues rows that are still unsent, so a lost Celery message delays a mail but
+    never drops it; the sending task claims a row with a guarded update so it is sent once.
+    """
+
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    to_email = models.EmailField()
+    reason = models.CharField(max_length=40)
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent_idx"),
+        ]

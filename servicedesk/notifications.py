@@ -1,0 +1,63 @@
+"""E-mail notifications through an outbox: rows written in the business transaction, sent after commit.
+
+``notify`` renders the message now (so it says what was true when it happened) and queues the
+send task with ``delay_on_commit``; a rolled-back write therefore sends nothing (rule 4).
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Notification
+
+SUBJECTS = {
+    "created": _("[%(number)s] We have received your request: %(title)s"),
+    "public_reply": _("[%(number)s] New reply: %(title)s"),
+    "requester_reply": _("[%(number)s] The requester replied: %(title)s"),
+    "assigned": _("[%(number)s] Assigned to you: %(title)s"),
+    "team_assigned": _("[%(number)s] New ticket for your team: %(title)s"),
+    "resolved": _("[%(number)s] Resolved: %(title)s"),
+    "escalated": _("[%(number)s] Escalated to you as team lead: %(title)s"),
+    "parent_resolved": _("[%(number)s] Resolved with %(parent)s: %(title)s"),
+    "reopened": _("[%(number)s] Reopened: %(title)s"),
+}
+
+
+def ticket_urls(ticket) -> dict[str, str]:
+    return {
+        "portal_url": settings.SITE_URL + reverse("portal:ticket_detail", args=[ticket.number]),
+        "desk_url": settings.SITE_URL + reverse("desk:ticket_detail", args=[ticket.number]),
+    }
+
+
+def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_addresses: Iterable[str] = (),
+           context: dict | None = None) -> list[Notification]:
+    from .tasks import send_notification
+
+    seen: set[str] = set()
+    targets = []
+    for user in recipients:
+        if user is None or not user.is_active or not user.email or user.email.lower() in seen:
+            continue
+        seen.add(user.email.lower())
+        targets.append((user, user.email))
+    for address in extra_addresses:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            targets.append((None, address))
+
+    created = []
+    for user, address in targets:
+        ctx = {"ticket": ticket, "comment": comment, "recipient": user, "reason": reason,
+               **ticket_urls(ticket), **(context or {})}
+        subject = SUBJECTS[reason] % {"number": ticket.number, "title": ticket.title,
+                                      "parent": (context or {}).get("parent_number", "")}
+        body = render_to_string(f"email/{reason}.txt", ctx)
+        created.append(Notification.objects.create(ticket=ticket, recipient=user, to_email=address,
+                                                   reason=reason, subject=subject[:250], body=body))
+    for note in created:
+        send_notification.delay_on_commit(note.pk)
+    return created

@@ -1,0 +1,125 @@
+"""Reads shared by pages and API: who sees which tickets, queues, search, the timeline."""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
+
+from .models import Comment, Ticket, TimelineEntry
+
+NUMBER_RE = re.compile(r"^\s*(INC|REQ|PRB|CHG)\d{1,12}\s*$", re.IGNORECASE)
+HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]+")
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+MAX_SEARCH_TERMS = 12
+
+
+def tickets_visible_to(user, base: QuerySet | None = None) -> QuerySet:
+    """Deny by default: staff with the permission see all; others their own, shared and watched tickets."""
+    qs = base if base is not None else Ticket.objects.all()
+    if not user or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.has_perm(VIEW_ALL_TICKETS):
+        return qs
+    own = Q(requester=user)
+    if user.organisation_id and user.organisation.share_tickets:
+        own |= Q(organisation_id=user.organisation_id)
+    watched = Exists(Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk))
+    return qs.filter(own | watched)
+
+
+def can_view_ticket(user, ticket: Ticket) -> bool:
+    return tickets_visible_to(user, Ticket.objects.filter(pk=ticket.pk)).exists()
+
+
+def search_query(text: str) -> SearchQuery | None:
+    """Build a tsquery: each word as a prefix; Korean words as their two-character tokens.
+
+    Matches what ``esm_search_document`` indexes (migration servicedesk 0001).
+    """
+    parts = []
+    for word in WORD_RE.findall(text or "")[:MAX_SEARCH_TERMS]:
+        word = word.lower()
+        if HANGUL_RE.fullmatch(word):
+            grams = [word] if len(word) == 1 else [word[i:i + 2] for i in range(len(word) - 1)]
+            parts.append(" & ".join(f"'{g}'" + (":*" if len(g) == 1 else "") for g in grams))
+        else:
+            hangul_runs = HANGUL_RE.findall(word)
+            latin = HANGUL_RE.sub(" ", word).split()
+            for token in latin:
+                parts.append(f"'{token}':*")
+            for run in hangul_runs:
+                grams = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+                parts.append(" & ".join(f"'{g}'" for g in grams))
+    if not parts:
+        return None
+    return SearchQuery(" & ".join(f"({p})" for p in parts), search_type="raw", config="simple")
+
+
+def search_tickets(qs: QuerySet, text: str) -> QuerySet:
+    text = (text or "").strip()
+    if not text:
+        return qs
+    if NUMBER_RE.match(text):
+        return qs.filter(number=text.strip().upper())
+    query = search_query(text)
+    if query is None:
+        return qs.none()
+    return qs.filter(search_document=query)
+
+
+def queue_filter(user, queue: str) -> Q:
+    """The console's queues, as conditions on active tickets."""
+    if queue == "mine":
+        return Q(active=True, assignee=user)
+    if queue == "my_teams":
+        return Q(active=True, team__in=user.teams.values("pk"))
+    if queue == "unassigned":
+        return Q(active=True, assignee__isnull=True)
+    if queue == "major":
+        return Q(active=True, incident__major=True)
+    if queue == "all":
+        return Q()
+    return Q(active=True)  # "open"
+
+
+QUEUES = [
+    ("mine", "My work"),
+    ("my_teams", "My teams"),
+    ("unassigned", "Unassigned"),
+    ("major", "Major incidents"),
+    ("open", "All open"),
+    ("all", "Everything"),
+]
+
+# Orderings offered by lists: each walks a composite index (see Ticket.Meta.indexes).
+TICKET_ORDERINGS = {
+    "priority": ("priority", "id"),
+    "-opened_at": ("-opened_at", "-id"),
+    "opened_at": ("opened_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+}
+DEFAULT_TICKET_ORDERING = "priority"
+
+
+def ticket_list_queryset(user) -> QuerySet:
+    return tickets_visible_to(user).select_related(
+        "requester", "team", "assignee", "category", "service", "incident"
+    )
+
+
+def ticket_timeline(ticket: Ticket, *, public_only: bool) -> QuerySet:
+    events = TimelineEntry.objects.filter(ticket=ticket).select_related("actor", "comment", "comment__author")
+    if public_only:
+        events = events.filter(public=True)
+    return events.order_by("at", "id")
+
+
+def ticket_comments(ticket: Ticket, *, public_only: bool) -> QuerySet:
+    qs = Comment.objects.filter(ticket=ticket).select_related("author")
+    return qs.filter(public=True) if public_only else qs
+
+
+def is_staff_view(user) -> bool:
+    return can_work_tickets(user)

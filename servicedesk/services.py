@@ -1,0 +1,334 @@
+"""Every write to the shared ticket record goes through these functions (rule 1: one path).
+
+Process apps (incidents, problems, changes) call them for what all tickets share: numbering,
+locking, state changes, assignment, comments, attachments, time, CI links, notifications. Each
+function is atomic, takes keyword arguments and an explicit ``actor``, and raises domain errors.
+"""
+
+import functools
+import os
+from collections.abc import Iterable
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Team, User
+from accounts.roles import can_work_tickets
+from cmdb.models import ConfigurationItem
+from esm.errors import DomainError, NotPermitted, StaleVersion, TransitionNotAllowed
+
+from . import signals
+from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind, TicketKind
+from .models import Attachment, Comment, Ticket, TicketCI, TimelineEntry, TicketSequence, TimeEntry
+from .notifications import notify
+from .rendering import MAX_BODY_CHARS
+from .workflow import Actor, Transition, Workflow
+
+
+def service(func):
+    """Run a service atomically, with the acting user attached to every audit row it causes."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        actor = kwargs.get("actor")
+        with transaction.atomic(), pghistory.context(actor=getattr(actor, "pk", None), service=func.__name__):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+# --- Numbers and locking --------------------------------------------------------------------
+
+
+def ticket_number_next(*, kind: str) -> str:
+    """Next human number for ``kind``; the row lock serialises creators, a rollback returns it."""
+    TicketSequence.objects.get_or_create(kind=kind)
+    seq = TicketSequence.objects.filter(kind=kind)
+    seq.update(last_value=F("last_value") + 1)
+    value = seq.values_list("last_value", flat=True).get()
+    return f"{NUMBER_PREFIX[TicketKind(kind)]}{value:0{NUMBER_DIGITS}d}"
+
+
+def ticket_lock(*, ticket: Ticket, expected_version: int | None) -> Ticket:
+    """Re-read ``ticket`` under a row lock and refuse a stale write (rule 3)."""
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(current_version=locked.version)
+    return locked
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    """Save ``fields`` of a locked ticket and bump its version."""
+    ticket.version += 1
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def timeline_record(*, ticket: Ticket, actor: User | None, kind: str, public: bool = False,
+                 comment: Comment | None = None, **data) -> TimelineEntry:
+    return TimelineEntry.objects.create(ticket=ticket, actor=actor, kind=kind, public=public,
+                                      comment=comment, data=data)
+
+
+# --- Roles relative to a ticket -------------------------------------------------------------
+
+
+def actor_roles(*, ticket: Ticket, actor: User | None) -> set[Actor]:
+    if actor is None:
+        return {Actor.SYSTEM}
+    roles = set()
+    if can_work_tickets(actor):
+        roles.add(Actor.AGENT)
+    if ticket.requester_id == actor.pk:
+        roles.add(Actor.REQUESTER)
+    return roles
+
+
+def require_agent(actor: User | None) -> None:
+    if actor is not None and not can_work_tickets(actor):
+        raise NotPermitted(_("Only service desk staff can do this."))
+
+
+# --- Creation and fields --------------------------------------------------------------------
+
+
+def ticket_create(*, kind: str, workflow: Workflow, actor: User | None, requester: User, title: str,
+                  description: str = "", priority: int, team: Team | None = None,
+                  assignee: User | None = None, category=None, service: ConfigurationItem | None = None,
+                  parent: Ticket | None = None) -> Ticket:
+    """Insert the shared record of a new ticket. Callers (process services) wrap it in @service."""
+    if assignee is not None:
+        _check_assignee(team=team, assignee=assignee)
+    ticket = Ticket(
+        kind=kind, number=ticket_number_next(kind=kind), title=title.strip(), description=description,
+        state=workflow.initial, active=workflow.state(workflow.initial).active, priority=priority,
+        requester=requester, organisation_id=requester.organisation_id, team=team, assignee=assignee,
+        category=category, service=service, parent=parent,
+    )
+    ticket.full_clean(exclude=["number", "search_document"])
+    ticket.save()
+    timeline_record(ticket=ticket, actor=actor, kind=EventKind.CREATED, public=True, number=ticket.number)
+    if team is not None:
+        timeline_record(ticket=ticket, actor=actor, kind=EventKind.ASSIGNED, team=team.name,
+                     assignee=assignee.display_name if assignee else None)
+    return ticket
+
+
+def ticket_update_fields(*, ticket: Ticket, actor: User | None, changes: dict, labels: dict) -> list[str]:
+    """Apply field ``changes`` to a locked ticket, recording from/to for the timeline."""
+    changed = []
+    diff = {}
+    for name, value in changes.items():
+        old = getattr(ticket, name)
+        if old != value:
+            setattr(ticket, name, value)
+            changed.append(name)
+            diff[name] = {"label": str(labels.get(name, name)), "from": _display(old), "to": _display(value)}
+    if changed:
+        ticket.full_clean(exclude=["number", "search_document"])
+        field_names = [ticket._meta.get_field(n).attname if n in ("category", "service") else n for n in changed]
+        _touch(ticket, *field_names)
+        timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes=diff)
+    return changed
+
+
+def _display(value) -> str | int | None:
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
+
+
+# --- State ----------------------------------------------------------------------------------
+
+
+def ticket_change_state(*, ticket: Ticket, workflow: Workflow, target: str, actor: User | None,
+                        roles: set[Actor] | None = None, note: str = "") -> Transition:
+    """Move a locked ticket to ``target`` if the workflow allows it for the actor (rule 2)."""
+    roles = roles if roles is not None else actor_roles(ticket=ticket, actor=actor)
+    transition = workflow.find(ticket.state, target, roles)
+    if transition is None:
+        allowed = [t.target for t in workflow.transitions_from(ticket.state, roles)]
+        raise TransitionNotAllowed(
+            _("Cannot move %(number)s from %(source)s to %(target)s.")
+            % {"number": ticket.number, "source": ticket.state, "target": target},
+            allowed=allowed,
+        )
+    old_state = ticket.state
+    new = workflow.state(target)
+    now = timezone.now()
+    ticket.state = target
+    ticket.active = new.active
+    if new.resolved and ticket.resolved_at is None:
+        ticket.resolved_at = now
+    if new.active:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    if new.closed:
+        ticket.closed_at = now
+    _touch(ticket, "state", "active", "resolved_at", "closed_at")
+    timeline_record(ticket=ticket, actor=actor, kind=EventKind.STATE, public=True,
+                 source=old_state, target=target, verb=transition.name or target, note=note)
+    transaction.on_commit(
+        lambda: signals.ticket_state_changed.send(
+            sender=Ticket, ticket_id=ticket.pk, source=old_state, target=target, at=now
+        )
+    )
+    return transition
+
+
+# --- Assignment -----------------------------------------------------------------------------
+
+
+def _check_assignee(*, team: Team | None, assignee: User | None) -> None:
+    if assignee is None:
+        return
+    if team is None:
+        raise ValidationError({"assignee": _("Choose the team before the assignee.")})
+    if not team.has_member(assignee):
+        raise ValidationError({"assignee": _("%(user)s is not a member of %(team)s.")
+                               % {"user": assignee.display_name, "team": team.name}})
+    if not can_work_tickets(assignee):
+        raise ValidationError({"assignee": _("%(user)s cannot work tickets.") % {"user": assignee.display_name}})
+
+
+def ticket_assign(*, ticket: Ticket, actor: User | None, team: Team | None, assignee: User | None,
+                  kind: str = EventKind.ASSIGNED, reason: str = "") -> bool:
+    """Assign a locked ticket to a team and optionally one of its members. Returns whether it changed."""
+    if team is not None and not team.active:
+        raise ValidationError({"team": _("%(team)s is no longer active.") % {"team": team.name}})
+    _check_assignee(team=team, assignee=assignee)
+    if ticket.team_id == (team.pk if team else None) and ticket.assignee_id == (assignee.pk if assignee else None):
+        return False
+    previous_team = ticket.team
+    ticket.team = team
+    ticket.assignee = assignee
+    _touch(ticket, "team", "assignee")
+    timeline_record(
+        ticket=ticket, actor=actor, kind=kind, reason=reason,
+        from_team=previous_team.name if previous_team else None,
+        team=team.name if team else None, assignee=assignee.display_name if assignee else None,
+    )
+    transaction.on_commit(
+        lambda: signals.ticket_assigned.send(sender=Ticket, ticket_id=ticket.pk,
+                                             team_id=team.pk if team else None,
+                                             previous_team_id=previous_team.pk if previous_team else None)
+    )
+    if assignee is not None and assignee != actor:
+        notify(ticket=ticket, recipients=[assignee], reason="assigned")
+    elif assignee is None and team is not None and (previous_team is None or previous_team.pk != team.pk):
+        notify(ticket=ticket, recipients=list(team.members.filter(is_active=True)), reason="team_assigned",
+               extra_addresses=[team.email] if team.email else [])
+    return True
+
+
+# --- Conversation ---------------------------------------------------------------------------
+
+
+def comment_add(*, ticket: Ticket, actor: User, body: str, public: bool) -> Comment:
+    """Add a public reply or (agents only) a work note; notify the other side of a public reply."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError({"body": _("The message is too long.")})
+    if "\x00" in body:
+        raise ValidationError({"body": _("The message contains invalid characters.")})
+    is_agent = can_work_tickets(actor)
+    if not public and not is_agent:
+        raise NotPermitted(_("Only service desk staff can write internal notes."))
+    comment = Comment.objects.create(ticket=ticket, author=actor, body=body, public=public)
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=comment.created_at)
+    timeline_record(ticket=ticket, actor=actor, kind=EventKind.COMMENT if public else EventKind.WORK_NOTE,
+                 public=public, comment=comment)
+    if public:
+        if is_agent and actor.pk != ticket.requester_id:
+            recipients = [ticket.requester, *ticket.watchers.all()]
+            notify(ticket=ticket, recipients=recipients, reason="public_reply", comment=comment)
+        elif ticket.assignee_id and ticket.assignee_id != actor.pk:
+            notify(ticket=ticket, recipients=[ticket.assignee], reason="requester_reply", comment=comment)
+        transaction.on_commit(
+            lambda: signals.ticket_commented.send(sender=Ticket, ticket_id=ticket.pk, comment_id=comment.pk,
+                                                  by_agent=is_agent, public=public)
+        )
+    return comment
+
+
+def time_entry_add(*, ticket: Ticket, actor: User, minutes: int, note: str) -> TimeEntry:
+    require_agent(actor)
+    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        raise ValidationError({"minutes": _("Enter between 1 and 1440 minutes.")})
+    comment = comment_add(ticket=ticket, actor=actor, body=note, public=False)
+    entry = TimeEntry.objects.create(ticket=ticket, agent=actor, minutes=minutes, note=comment)
+    timeline_record(ticket=ticket, actor=actor, kind=EventKind.TIME, minutes=minutes)
+    return entry
+
+
+def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
+                   comment: Comment | None = None) -> Attachment:
+    """Store an uploaded file within the size and type limits (settings.ATTACHMENT_*)."""
+    name = os.path.basename(getattr(upload, "name", "") or "").strip()
+    if not name or "\x00" in name or len(name) > 200:
+        raise ValidationError({"file": _("The file needs a valid name.")})
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
+        raise ValidationError({"file": _("Files of type .%(ext)s are not accepted. Allowed: %(allowed)s.")
+                               % {"ext": extension or "?",
+                                  "allowed": ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)}})
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than %(mb)s MB.")
+                               % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}})
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if not public and not can_work_tickets(actor):
+        public = True
+    attachment = Attachment(ticket=ticket, comment=comment, name=name, size=upload.size,
+                            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:120],
+                            public=public, uploaded_by=actor)
+    attachment.file.save(name, upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            timeline_record(ticket=ticket, actor=actor, kind=EventKind.ATTACHMENT, public=public, name=name,
+                         attachment_id=attachment.pk)
+    except Exception:
+        attachment.file.delete(save=False)  # leave no file without a row
+        raise
+    return attachment
+
+
+# --- CI links and watchers ------------------------------------------------------------------
+
+
+def ticket_link_cis(*, ticket: Ticket, actor: User, cis: Iterable[ConfigurationItem]) -> list[ConfigurationItem]:
+    require_agent(actor)
+    existing = set(TicketCI.objects.filter(ticket=ticket).values_list("ci_id", flat=True))
+    added = []
+    for ci in cis:
+        if ci.pk in existing:
+            continue
+        TicketCI.objects.create(ticket=ticket, ci=ci, linked_by=actor)
+        existing.add(ci.pk)
+        added.append(ci)
+        timeline_record(ticket=ticket, actor=actor, kind=EventKind.CI_LINKED, ci=ci.name, ci_id=ci.pk)
+    return added
+
+
+def ticket_unlink_ci(*, ticket: Ticket, actor: User, ci: ConfigurationItem) -> None:
+    require_agent(actor)
+    deleted, _count = TicketCI.objects.filter(ticket=ticket, ci=ci).delete()
+    if deleted:
+        timeline_record(ticket=ticket, actor=actor, kind=EventKind.CI_UNLINKED, ci=ci.name, ci_id=ci.pk)
+
+
+def ticket_watch(*, ticket: Ticket, actor: User, user: User, watching: bool = True) -> None:
+    if actor.pk != user.pk:
+        require_agent(actor)
+    if watching:
+        ticket.watchers.add(user)
+    else:
+        ticket.watchers.remove(user)

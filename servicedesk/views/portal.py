@@ -1,0 +1,9 @@
+from django.http import HttpResponse
+
+
+def home(request):
+    return HttpResponse("portal")
+
+
+def ticket_detail(request, number):
+    return HttpResponse(number)
