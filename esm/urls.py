@@ -6,6 +6,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from servicedesk.views import files
+
 from . import views
 
 urlpatterns = [
@@ -13,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("attachments/<int:pk>/<str:name>", files.attachment_download, name="attachment_download"),
     path("portal/", include(("servicedesk.portal_urls", "portal"))),
     path("desk/", include(("servicedesk.desk_urls", "desk"))),
     path("api/v1/", include("esm.api_urls")),

@@ -406,8 +406,8 @@ def incident_merge(*, ticket: Ticket, actor: User, into: Ticket, expected_versio
 def autoclose_resolved(*, now: datetime | None = None, batch: int = 500) -> int:
     """Close incidents resolved more than INCIDENT_AUTOCLOSE_DAYS ago. Idempotent; one row per transaction."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.INCIDENT_AUTOCLOSE_DAYS)
-    ids = list(Ticket.objects.filter(kind=TicketKind.INCIDENT, state=IncidentState.RESOLVED,
-                                     resolved_at__lt=cutoff).order_by("resolved_at").values_list("id", flat=True)[:batch])
+    due = Ticket.objects.filter(kind=TicketKind.INCIDENT, state=IncidentState.RESOLVED, resolved_at__lt=cutoff)
+    ids = list(due.order_by("resolved_at").values_list("id", flat=True)[:batch])
     closed = 0
     for pk in ids:
         ticket = Ticket.objects.get(pk=pk)

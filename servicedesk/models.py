@@ -62,6 +62,9 @@ class TicketSequence(models.Model):
     kind = models.CharField(max_length=20, choices=TicketKind.choices, primary_key=True)
     last_value = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.kind}: {self.last_value}"
+
 
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
@@ -170,6 +173,9 @@ class TicketCI(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "ci"], name="ticketci_unique")]
         indexes = [models.Index(fields=["ci", "ticket"], name="ticketci_ci_idx")]
 
+    def __str__(self):
+        return f"{self.ticket_id} → {self.ci_id}"
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Comment(models.Model):
@@ -184,6 +190,9 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.body[:40]}"
 
 
 def attachment_path(instance, filename):
@@ -207,6 +216,9 @@ class Attachment(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket_idx")]
 
+    def __str__(self):
+        return self.name
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class TimeEntry(models.Model):
@@ -228,6 +240,9 @@ class TimeEntry(models.Model):
             models.Index(fields=["agent", "created_at"], name="time_agent_idx"),
         ]
 
+    def __str__(self):
+        return f"{self.minutes} min"
+
 
 class TimelineEntry(models.Model):
     """One line of a ticket's timeline, written by the service that made the change.
@@ -248,6 +263,9 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["ticket", "at"], name="timeline_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind}"
 
 
 class Notification(TimestampedModel):
@@ -274,3 +292,6 @@ class Notification(TimestampedModel):
         indexes = [
             models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent_idx"),
         ]
+
+    def __str__(self):
+        return f"{self.to_email}: {self.subject}"

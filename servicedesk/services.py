@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
-from esm.errors import DomainError, NotPermitted, StaleVersion, TransitionNotAllowed
+from esm.errors import NotPermitted, StaleVersion, TransitionNotAllowed
 
 from . import signals
 from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind, TicketKind
-from .models import Attachment, Comment, Ticket, TicketCI, TimelineEntry, TicketSequence, TimeEntry
+from .models import Attachment, Comment, Ticket, TicketCI, TicketSequence, TimeEntry, TimelineEntry
 from .notifications import notify
 from .rendering import MAX_BODY_CHARS
 from .workflow import Actor, Transition, Workflow

@@ -283,8 +283,7 @@ def test_notifications_only_after_commit(make_incident, requester, django_captur
 def test_rolled_back_write_sends_nothing(requester, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
             services.incident_open(actor=requester, requester=requester, title="x", impact=3, urgency=3)
             raise RuntimeError
     assert mail.outbox == [] and not Notification.objects.exists()

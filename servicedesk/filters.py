@@ -1,0 +1,49 @@
+"""One FilterSet per list, used by the console pages and the API alike (same parameter names)."""
+
+import django_filters as filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+from cmdb.models import ConfigurationItem
+
+from .choices import Priority, TicketKind
+from .models import Category, Ticket
+from .queries import search_tickets
+from .workflow import all_state_choices
+
+
+class TicketFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=200,
+                           help_text=_("Words in the title or description (Korean too), or a ticket number."))
+    kind = filters.MultipleChoiceFilter(choices=TicketKind.choices, label=_("Kind"))
+    state = filters.MultipleChoiceFilter(choices=[], label=_("State"))
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    active = filters.BooleanFilter(label=_("Open"), widget=forms.NullBooleanSelect)
+    team_id = filters.ModelMultipleChoiceFilter(field_name="team", queryset=Team.objects.all(), label=_("Team"))
+    assignee_id = filters.ModelMultipleChoiceFilter(field_name="assignee", queryset=User.objects.all(),
+                                                    label=_("Assignee"))
+    unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"),
+                                       widget=forms.NullBooleanSelect)
+    requester_id = filters.ModelChoiceFilter(field_name="requester", queryset=User.objects.all(),
+                                             label=_("Requester"))
+    category_id = filters.ModelMultipleChoiceFilter(field_name="category", queryset=Category.objects.all(),
+                                                    label=_("Category"))
+    service_id = filters.ModelMultipleChoiceFilter(
+        field_name="service", queryset=ConfigurationItem.objects.services(), label=_("Service"))
+    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened after"))
+    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt", label=_("Opened before"))
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated after"))
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    state_choices: list | None = None  # subclasses narrow it to one workflow
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["state"].extra["choices"] = self.state_choices or all_state_choices()
+
+    def filter_q(self, queryset, name, value):
+        return search_tickets(queryset, value)
