@@ -131,8 +131,7 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, changes: dict, l
             diff[name] = {"label": str(labels.get(name, name)), "from": _display(old), "to": _display(value)}
     if changed:
         ticket.full_clean(exclude=["number", "search_document"])
-        field_names = [ticket._meta.get_field(n).attname if n in ("category", "service") else n for n in changed]
-        _touch(ticket, *field_names)
+        _touch(ticket, *changed)
         timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes=diff)
     return changed
 
