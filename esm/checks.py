@@ -8,7 +8,8 @@ from django.db import connection
 def check_database_ctype(app_configs=None, **kwargs):
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('lc_ctype'), pg_encoding_to_char(encoding) "
+            # datctype, not current_setting('lc_ctype'): PostgreSQL 16 removed that setting.
+            cursor.execute("SELECT datctype, pg_encoding_to_char(encoding) "
                            "FROM pg_database WHERE datname = current_database()")
             ctype, encoding = cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - a check reports, it does not crash

@@ -1,0 +1,217 @@
+"""The commands behind the root launcher script: run, test, manage.
+
+Started as `.venv/bin/python -m esm.launcher <command> [args]` by the stdlib-only bootstrap
+script at the repository root, which has already created the virtualenv and installed the project.
+Every command starts the embedded services whose URL is missing (esm.embedded) and runs Django's
+manage.py, gunicorn, Celery and pytest as child processes with the same environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from esm import embedded
+
+BASE_DIR = embedded.BASE_DIR
+VAR_DIR = embedded.VAR_DIR
+PY = sys.executable
+USAGE = """usage: esmctl COMMAND [ARGS]
+  run               install, migrate, load demo data and serve http://127.0.0.1:8000/
+  test [PYTEST...]  ruff, migration and OpenAPI checks, then pytest (extra args go to pytest)
+  manage ARGS...    python manage.py ARGS with the same environment and services"""
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP: stop children and services, as for Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.exit_code = 128 + signum
+
+
+def _on_terminate(signum, frame):
+    raise Terminated(signum)
+
+
+def _ignore_signals() -> None:
+    # Once shutdown has begun, a second Ctrl-C must not leave half-stopped servers behind.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM if the launcher dies, even by SIGKILL (Linux only),
+    so a killed launcher does not leave gunicorn holding the port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def spawn(cmd: list[str]) -> subprocess.Popen:
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.Popen(cmd, cwd=BASE_DIR, preexec_fn=_die_with_parent)  # noqa: S603 - fixed argv
+
+
+def stop_children(procs: dict[str, subprocess.Popen], timeout: float = 20) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + timeout
+    for name, proc in procs.items():
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop in {timeout:.0f}s; killing it", file=sys.stderr)
+            proc.kill()
+            proc.wait()
+
+
+def call(cmd: list[str]) -> int:
+    """Run one command in the foreground and return its exit code.
+
+    It shares our terminal and process group, so Ctrl-C reaches it directly and it decides what
+    to do (a `manage.py shell` carries on); we keep waiting. SIGTERM to us is passed on.
+    """
+    proc = spawn(cmd)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+        except Terminated:
+            stop_children({cmd[0]: proc})
+            raise
+
+
+def check(cmd: list[str]) -> None:
+    rc = call(cmd)
+    if rc != 0:
+        print(f"\nFAILED ({rc}): {' '.join(cmd)}", file=sys.stderr)
+        raise SystemExit(rc)
+
+
+def manage(*args: str) -> list[str]:
+    return [PY, "manage.py", *args]
+
+
+def persistent_secret_key() -> str:
+    """A random SECRET_KEY kept in var/secret_key (mode 0600), so sessions survive restarts."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_run(args: list[str]) -> int:
+    os.environ.setdefault("SECRET_KEY", persistent_secret_key())
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "8000"))
+    check(manage("check", "--database", "default"))
+    check(manage("migrate", "--noinput"))
+    check(manage("collectstatic", "--noinput", "-v", "0"))
+    check(manage("seed_demo"))
+
+    procs = {
+        "web": spawn([PY, "-m", "gunicorn", "esm.wsgi", "--bind", f"{host}:{port}", "--workers", "3",
+                      "--access-logfile", "-", "--graceful-timeout", "10"]),
+        "worker": spawn([PY, "-m", "celery", "-A", "esm", "worker", "-l", "info", "-c", "2"]),
+        "beat": spawn([PY, "-m", "celery", "-A", "esm", "beat", "-l", "info",
+                       "-s", str(VAR_DIR / "celerybeat-schedule")]),
+    }  # fmt: skip
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only compared
+    announced = False
+    try:
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"\n{name} exited ({proc.returncode}); stopping the others.", file=sys.stderr)
+                    return proc.returncode if proc.returncode > 0 else 1
+            if not announced and _port_open(shown, port):
+                announced = True
+                print(
+                    f"\n  ESM is running:  http://{shown}:{port}/portal/  (self-service portal)\n"
+                    f"                   http://{shown}:{port}/desk/    (agent console)\n"
+                    "  demo logins: see README.md (Demo logins)\n"
+                    "  Press Ctrl-C to stop.\n",
+                    flush=True,
+                )
+            time.sleep(0.5)
+    except (KeyboardInterrupt, Terminated):
+        print("\nStopping ESM ...", flush=True)
+        return 0
+    finally:
+        _ignore_signals()
+        stop_children(procs)
+
+
+def cmd_test(args: list[str]) -> int:
+    os.environ.setdefault("SECRET_KEY", "test-only-" + secrets.token_urlsafe(16))
+    VAR_DIR.mkdir(exist_ok=True)
+    check([PY, "-m", "ruff", "check", "."])
+    check(manage("makemigrations", "--check", "--dry-run"))
+    check(manage("spectacular", "--validate", "--fail-on-warn", "--file", str(VAR_DIR / "schema.yml")))
+
+    workers = int(os.environ.get("ESM_TEST_WORKERS", "2"))
+    user_chose = any(a in ("-n", "--numprocesses") or a.startswith(("-n", "--numprocesses=")) for a in args)
+    xdist = ["-n", str(workers)] if workers > 0 and not user_chose else []
+    return call([PY, "-m", "pytest", *xdist, *args])
+
+
+def cmd_manage(args: list[str]) -> int:
+    os.environ.setdefault("SECRET_KEY", persistent_secret_key())
+    return call(manage(*args))
+
+
+COMMANDS = {"run": cmd_run, "test": cmd_test, "manage": cmd_manage}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS or (argv[0] == "manage" and len(argv) < 2):
+        print(USAGE, file=sys.stderr)
+        return 2
+    command, args = COMMANDS[argv[0]], argv[1:]
+    os.chdir(BASE_DIR)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esm.settings")
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    signal.signal(signal.SIGTERM, _on_terminate)
+    signal.signal(signal.SIGHUP, _on_terminate)
+    try:
+        with embedded.services() as started:
+            if started:
+                print(f"embedded {' and '.join(started)} running (data in {VAR_DIR})", flush=True)
+            try:
+                return command(args)
+            finally:
+                _ignore_signals()  # leaving the `with` stops the services: let nothing interrupt it
+    except KeyboardInterrupt:
+        return 130
+    except Terminated as exc:
+        return exc.exit_code
+    except RuntimeError as exc:  # the embedded services explain what went wrong
+        print(f"esm: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
