@@ -4,6 +4,7 @@ These live below the CMDB and the service desk because both refer to them: a CI 
 a support team, a ticket has a requester and an assignment group.
 """
 
+import re
 import zoneinfo
 
 import pghistory
@@ -13,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from esm.models import TimestampedModel
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def validate_time_zone(value: str) -> None:
@@ -69,6 +72,9 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        """"Minji Kim" for Latin names, "김민지" for Korean ones (family name first, no space)."""
+        if HANGUL.search(self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip() or self.username
         return self.get_full_name() or self.username
 
 

@@ -16,6 +16,8 @@ def _eager_celery(settings, tmp_path):
     # The app reads settings with the CELERY_ namespace, so its keys carry the prefix.
     celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=True, CELERY_TASK_EAGER_PROPAGATES=True)
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2 costs ~0.3 s per user here; tests need no real hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     yield

@@ -50,7 +50,8 @@ def test_numbers_are_gap_free_when_a_creation_rolls_back(make_incident, requeste
     assert make_incident().number == "INC0000002"
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback restores the rows data migrations made (roles, CI classes) after the flush.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_numbers_unique_under_concurrency(requester):
     from django.db import close_old_connections
 
