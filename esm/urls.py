@@ -6,9 +6,14 @@ from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from incidents import portal_urls as incident_portal_urls
+from servicedesk import portal_urls as portal_shell_urls
 from servicedesk.views import files
 
 from . import views
+
+# The portal is one namespace: the service desk's shell plus each process app's pages.
+portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatterns]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,7 +21,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<int:pk>/<str:name>", files.attachment_download, name="attachment_download"),
-    path("portal/", include(("servicedesk.portal_urls", "portal"))),
+    path("portal/", include((portal_patterns, "portal"))),
+    path("desk/incidents/", include(("incidents.desk_urls", "desk-incidents"))),
     path("desk/", include(("servicedesk.desk_urls", "desk"))),
     path("api/v1/", include("esm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

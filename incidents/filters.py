@@ -8,7 +8,7 @@ from .choices import Channel, Impact, IncidentState, Urgency
 
 
 class IncidentFilterSet(TicketFilterSet):
-    state_choices = IncidentState.choices
+    state = filters.MultipleChoiceFilter(choices=IncidentState.choices, label=_("State"))
     impact = filters.MultipleChoiceFilter(field_name="incident__impact", choices=Impact.choices, label=_("Impact"))
     urgency = filters.MultipleChoiceFilter(field_name="incident__urgency", choices=Urgency.choices,
                                            label=_("Urgency"))

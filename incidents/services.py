@@ -114,8 +114,9 @@ def incident_update(*, ticket: Ticket, actor: User, expected_version: int | None
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
     ticket, incident = _lock(ticket, expected_version)
     if not ticket.active:
+        state = INCIDENT_WORKFLOW.state(ticket.state).label
         raise DomainError(_("%(number)s is %(state)s; reopen it before editing.")
-                          % {"number": ticket.number, "state": ticket.get_state_display()}, code="not_active")
+                          % {"number": ticket.number, "state": state}, code="not_active")
     if "service" in changes:
         _validate_service(changes["service"])
     if "category" in changes:

@@ -1,3 +1,5 @@
+"""The agent console (``/desk/``). Each process app adds its own pages under ``/desk/<kind>s/``."""
+
 from django.urls import path
 
 from .views import desk
@@ -6,4 +8,6 @@ app_name = "desk"
 urlpatterns = [
     path("", desk.queue, name="queue"),
     path("tickets/<str:number>/", desk.ticket_detail, name="ticket_detail"),
+    path("lookup/users/", desk.user_lookup, name="user_lookup"),
+    path("lookup/team-members/", desk.team_members, name="team_members"),
 ]

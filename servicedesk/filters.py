@@ -17,7 +17,8 @@ class TicketFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=200,
                            help_text=_("Words in the title or description (Korean too), or a ticket number."))
     kind = filters.MultipleChoiceFilter(choices=TicketKind.choices, label=_("Kind"))
-    state = filters.MultipleChoiceFilter(choices=[], label=_("State"))
+    # A callable, read on every use: the set of states grows as process apps register workflows.
+    state = filters.MultipleChoiceFilter(choices=all_state_choices, label=_("State"))
     priority = filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
     active = filters.BooleanFilter(label=_("Open"), widget=forms.NullBooleanSelect)
     team_id = filters.ModelMultipleChoiceFilter(field_name="team", queryset=Team.objects.all(), label=_("Team"))
@@ -38,12 +39,6 @@ class TicketFilterSet(filters.FilterSet):
     class Meta:
         model = Ticket
         fields: list[str] = []
-
-    state_choices: list | None = None  # subclasses narrow it to one workflow
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["state"].extra["choices"] = self.state_choices or all_state_choices()
 
     def filter_q(self, queryset, name, value):
         return search_tickets(queryset, value)

@@ -1,9 +1,296 @@
-from django.http import HttpResponse
+"""The agent console shell: access control, the ticket queue, kind dispatch and shared pickers.
+
+Process apps (incidents, later requests, problems and changes) build their ticket pages on top of
+this: they decorate views with ``desk_required`` and are reached through ``desk:ticket_detail``,
+which looks up the page of a ticket's kind by URL name, so this module imports no process app.
+"""
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.models import Team, User
+from accounts.roles import can_work_tickets
+from cmdb.models import ConfigurationItem
+from esm.pagination import InvalidCursor, keyset_paginate
+
+from ..choices import PRIORITY_BADGE, Priority, TicketKind
+from ..filters import TicketFilterSet
+from ..models import Category, Ticket
+from ..queries import (
+    DEFAULT_TICKET_ORDERING,
+    NUMBER_RE,
+    TICKET_ORDERINGS,
+    queue_filter,
+    ticket_list_queryset,
+    tickets_visible_to,
+)
+from ..workflow import State, all_state_choices, state_of
+
+QUEUE_PAGE_SIZE = 50
+LOOKUP_LIMIT = 20
+
+QUEUE_LABELS = {
+    "mine": _("My work"),
+    "my_teams": _("My teams"),
+    "unassigned": _("Unassigned"),
+    "major": _("Major incidents"),
+    "open": _("All open"),
+    "all": _("Everything"),
+}
+DEFAULT_QUEUE = "mine"
+# "Everything" includes finished tickets, which the partial priority indexes do not cover: newest
+# first walks the full (opened_at, id) index instead.
+QUEUE_DEFAULT_ORDERING = {"all": "-opened_at"}
+ORDERING_LABELS = {
+    "priority": _("Priority"),
+    "-opened_at": _("Newest"),
+    "opened_at": _("Oldest"),
+    "-updated_at": _("Recently updated"),
+}
+
+# The console page of each ticket kind, by URL name. Process apps own the pages; the names are a
+# convention (``desk-<kind>s:detail``), so reaching them needs no import of the process app.
+DETAIL_URL_NAMES: dict[str, str] = {
+    TicketKind.INCIDENT: "desk-incidents:detail",
+}
 
 
+def register_detail_url(kind: str, url_name: str) -> None:
+    DETAIL_URL_NAMES[kind] = url_name
+
+
+def ticket_desk_url(kind: str, number: str) -> str | None:
+    url_name = DETAIL_URL_NAMES.get(kind)
+    if url_name is None:
+        return None
+    try:
+        return reverse(url_name, args=[number])
+    except NoReverseMatch:
+        return None
+
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def desk_required(view):
+    """Only people with the desk permission: anonymous → log-in, everyone else → 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(f"{reverse('login')}?next={request.path}")
+            return redirect_to_login(request.get_full_path())
+        if not can_work_tickets(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def when_keys() -> dict[str, str]:
+    """What ``desk/_when.html`` compares against to print times short: today → 14:05, this year → Mar 3."""
+    today = timezone.localdate()
+    return {"today_key": today.strftime("%Y%m%d"), "year_key": str(today.year)}
+
+
+def is_partial(request, target: str) -> bool:
+    """An htmx request that wants only the element ``target`` back (not a history restore)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and htmx.target == target
+
+
+# --- Queue ----------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    ticket: Ticket
+    url: str | None
+    state: State | None
+    priority_badge: str
+
+
+@dataclass
+class FilterSelect:
+    name: str
+    label: str
+    options: list[tuple[str, str]]
+    selected: set[str] = field(default_factory=set)
+
+
+def _filter_selects(params: QueryDict) -> list[FilterSelect]:
+    """The filter bar's choices. Fixed queries whatever the queue's size; agents only as assignees."""
+    teams = Team.objects.filter(active=True).only("id", "name")
+    agents = (User.objects.filter(is_active=True, teams__active=True).distinct()
+              .only("id", "username", "first_name", "last_name"))
+    categories = Category.objects.filter(active=True).select_related("parent")
+    services = ConfigurationItem.objects.services().only("id", "name")
+    selects = [
+        FilterSelect("state", _("State"), [(str(v), str(label)) for v, label in all_state_choices()]),
+        FilterSelect("priority", _("Priority"), [(str(v), f"P{v}") for v in Priority.values]),
+        FilterSelect("team_id", _("Team"), [(str(t.pk), t.name) for t in teams]),
+        FilterSelect("assignee_id", _("Assignee"), [(str(u.pk), u.display_name) for u in agents]),
+        FilterSelect("category_id", _("Category"), [(str(c.pk), str(c)) for c in categories]),
+        FilterSelect("service_id", _("Service"), [(str(s.pk), s.name) for s in services]),
+    ]
+    for select in selects:
+        select.selected = set(params.getlist(select.name))
+    return selects
+
+
+def _query_without(params: QueryDict, *names: str) -> str:
+    params = params.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def _ticket_by_number(user, text: str) -> Ticket | None:
+    if not NUMBER_RE.match(text or ""):
+        return None
+    return tickets_visible_to(user).filter(number=text.strip().upper()).only("kind", "number").first()
+
+
+@desk_required
+@require_GET
 def queue(request):
-    return HttpResponse("portal")
+    params = request.GET
+    # The navbar's search box: a ticket number goes straight to the ticket.
+    if params.get("go") and (ticket := _ticket_by_number(request.user, params.get("q", ""))):
+        url = ticket_desk_url(ticket.kind, ticket.number)
+        if url:
+            return redirect(url)
+
+    queue_name = params.get("queue") if params.get("queue") in QUEUE_LABELS else DEFAULT_QUEUE
+    # A row shows neither the description nor the search document: don't read them (they can be large).
+    base = (ticket_list_queryset(request.user).filter(queue_filter(request.user, queue_name))
+            .defer("description", "search_document"))
+    filterset = TicketFilterSet(params, queryset=base, request=request)
+    ordering = params.get("ordering")
+    if ordering not in TICKET_ORDERINGS:
+        ordering = QUEUE_DEFAULT_ORDERING.get(queue_name, DEFAULT_TICKET_ORDERING)
+
+    cursor_error = None
+    paginate = functools.partial(keyset_paginate, filterset.qs, orderings=TICKET_ORDERINGS, ordering=ordering,
+                                 default_ordering=DEFAULT_TICKET_ORDERING, page_size=QUEUE_PAGE_SIZE)
+    try:
+        page = paginate(cursor=params.get("cursor") or None)
+    except InvalidCursor as exc:
+        cursor_error = exc.messages[0]
+        page = paginate(cursor=None)
+
+    rows = [
+        QueueRow(ticket=t, url=ticket_desk_url(t.kind, t.number), state=state_of(t.kind, t.state),
+                 priority_badge=PRIORITY_BADGE.get(t.priority, "secondary"))
+        for t in page.items
+    ]
+    filter_query = _query_without(params, "cursor", "queue", "go")
+    page_query = _query_without(params, "cursor", "go")
+    context = {
+        "queue": queue_name,
+        "queues": [(key, label) for key, label in QUEUE_LABELS.items()],
+        "rows": rows,
+        "page": page,
+        "ordering": ordering,
+        "orderings": list(ORDERING_LABELS.items()),
+        "filterset": filterset,
+        "filter_errors": filterset.errors if filterset.is_bound else {},
+        "cursor_error": cursor_error,
+        "q": params.get("q", ""),
+        "filter_query": filter_query,
+        "page_query": page_query,
+        "sort_query": _query_without(params, "cursor", "ordering", "go"),
+        **when_keys(),
+        "filtered": any(params.get(s) for s in ("q", "state", "priority", "team_id", "assignee_id",
+                                                 "category_id", "service_id")),
+    }
+    if is_partial(request, "queue-results"):
+        template = "desk/_queue_results.html"
+    else:
+        template = "desk/queue.html"
+        context["selects"] = _filter_selects(params)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
-def ticket_detail(request, number):
-    return HttpResponse(number)
+@desk_required
+@require_GET
+def ticket_detail(request, number: str):
+    """Any ticket by number: redirect to the console page of its kind."""
+    ticket = tickets_visible_to(request.user).filter(number=number.strip().upper()).only("kind", "number").first()
+    url = ticket and ticket_desk_url(ticket.kind, ticket.number)
+    if not url:
+        raise Http404
+    return redirect(url)
+
+
+# --- Pickers (htmx fragments) ---------------------------------------------------------------
+
+FIELD_NAME_RE = re.compile(r"^[a-z_]{1,40}$")
+
+
+def users_matching(text: str):
+    """Active people whose name, username or e-mail starts with ``text``; at most LOOKUP_LIMIT."""
+    text = (text or "").strip()[:100]
+    if not text or "\x00" in text:
+        return User.objects.none()
+    condition = (Q(username__istartswith=text) | Q(email__istartswith=text) | Q(first_name__istartswith=text)
+                 | Q(last_name__istartswith=text))
+    parts = text.split()
+    if len(parts) == 2:  # "Alice Kim" or "Kim Alice"
+        a, b = parts
+        condition |= Q(first_name__istartswith=a, last_name__istartswith=b)
+        condition |= Q(first_name__istartswith=b, last_name__istartswith=a)
+    return (User.objects.filter(condition, is_active=True).select_related("organisation")
+            .order_by("first_name", "last_name", "username")[:LOOKUP_LIMIT])
+
+
+@desk_required
+@require_GET
+def user_lookup(request):
+    """Radio buttons for the people matching ``q``, named ``name`` (a requester picker)."""
+    name = request.GET.get("name", "requester")
+    if not FIELD_NAME_RE.match(name):
+        name = "requester"
+    text = request.GET.get("q") or request.GET.get(f"{name}_q", "")
+    return render(request, "desk/_user_options.html", {
+        "users": list(users_matching(text)), "name": name, "q": text, "selected": "",
+        "limit": LOOKUP_LIMIT,
+    })
+
+
+def assignee_groups(team_id: int | None = None) -> list[tuple[Team, list[User]]]:
+    """Active members of one team (or of every active team), for assignee selects: two queries."""
+    teams = Team.objects.filter(active=True).prefetch_related(
+        Prefetch("members", queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name"))
+    )
+    if team_id is not None:
+        teams = teams.filter(pk=team_id)
+    return [(t, list(t.members.all())) for t in teams]
+
+
+@desk_required
+@require_GET
+def team_members(request):
+    """``<option>``s of one team's members (the assignee select follows the team select)."""
+    # The select may carry a form prefix ("assign-team").
+    raw = next((v for k, v in request.GET.items() if k == "team" or k.endswith("-team")), "")
+    selected = next((v for k, v in request.GET.items() if k == "assignee" or k.endswith("-assignee")), "")
+    groups = assignee_groups(int(raw)) if raw.isdigit() and len(raw) < 18 else []
+    return render(request, "desk/_assignee_options.html", {"groups": groups, "selected": selected,
+                                                           "grouped": False})

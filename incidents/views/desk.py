@@ -1,0 +1,550 @@
+"""The console's incident pages: the incident page with its actions, and opening on behalf of a caller.
+
+Every action is an ordinary POST form that redirects back to the incident (works without
+JavaScript); htmx enhances the conversation and the CI panel with partial updates. Each view
+parses its form, calls ONE incident service and turns the service's errors into form errors or
+messages: never a 500, never a half-written record.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cmdb.models import ConfigurationItem
+from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
+from servicedesk import services as desk_services
+from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
+from servicedesk.models import Attachment, Ticket, TicketCI, TimeEntry
+from servicedesk.queries import ticket_timeline
+from servicedesk.rendering import render_markdown
+from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, desk_required, is_partial, users_matching
+from servicedesk.workflow import State, state_of
+
+from .. import services
+from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
+from ..forms_desk import (
+    AssignForm,
+    CIForm,
+    CommentForm,
+    EscalateForm,
+    IncidentCreateForm,
+    IncidentEditForm,
+    MajorForm,
+    MergeForm,
+    ParentForm,
+    TransitionForm,
+    VersionedForm,
+    attachment_limits,
+)
+from ..queries import incident_detail_queryset
+from ..workflow import INCIDENT_WORKFLOW
+
+MAX_CHILDREN_SHOWN = 50
+
+
+def stale_message() -> str:
+    return _("This incident was changed by someone else since you opened it. Nothing was saved: "
+             "check the current values and try again.")
+
+
+def _incident(request, number: str) -> Ticket:
+    return get_object_or_404(incident_detail_queryset(request.user), number=number.strip().upper())
+
+
+def _detail_url(ticket: Ticket, anchor: str = "") -> str:
+    return reverse("desk-incidents:detail", args=[ticket.number]) + (f"#{anchor}" if anchor else "")
+
+
+def _state(value: str) -> State | None:
+    return state_of(TicketKind.INCIDENT, value)
+
+
+# --- Timeline -------------------------------------------------------------------------------
+
+CHOICE_LABELS = {
+    "impact": dict(Impact.choices), "urgency": dict(Urgency.choices), "channel": dict(Channel.choices),
+    "resolution_code": dict(ResolutionCode.choices), "on_hold_reason": dict(OnHoldReason.choices),
+}
+
+
+def _shown(name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if name == "priority":
+        return f"P{value}"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(CHOICE_LABELS.get(name, {}).get(value, value))
+
+
+@dataclass
+class TimelineItem:
+    entry: object
+    body_html: str = ""
+    attachments: list = field(default_factory=list)
+    changes: list = field(default_factory=list)
+    source: State | None = None
+    target: State | None = None
+    attachment: Attachment | None = None
+
+
+def timeline_items(ticket: Ticket) -> list[TimelineItem]:
+    """The whole story, newest first: public replies, work notes, moves, assignments, field changes."""
+    attachments = {a.pk: a for a in Attachment.objects.filter(ticket=ticket)}
+    by_comment: dict[int, list[Attachment]] = {}
+    for attachment in attachments.values():
+        if attachment.comment_id:
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    items = []
+    for entry in ticket_timeline(ticket, public_only=False):
+        item = TimelineItem(entry)
+        data = entry.data or {}
+        if entry.kind in (EventKind.COMMENT, EventKind.WORK_NOTE) and entry.comment_id:
+            item.body_html = render_markdown(entry.comment.body)
+            item.attachments = by_comment.get(entry.comment_id, [])
+        elif entry.kind == EventKind.ATTACHMENT:
+            item.attachment = attachments.get(data.get("attachment_id"))
+            if item.attachment is not None and item.attachment.comment_id:
+                continue  # shown under its comment
+        elif entry.kind == EventKind.STATE:
+            item.source = _state(data.get("source"))
+            item.target = _state(data.get("target"))
+        elif entry.kind == EventKind.FIELDS:
+            item.changes = [
+                (change.get("label", name), _shown(name, change.get("from")), _shown(name, change.get("to")))
+                for name, change in (data.get("changes") or {}).items()
+            ]
+        items.append(item)
+    items.reverse()
+    return items
+
+
+def _render_timeline(request, ticket: Ticket) -> HttpResponse:
+    """The timeline alone, plus the time-worked totals out of band (a work note may have added time)."""
+    return render(request, "desk/incidents/_timeline.html", {
+        "ticket": ticket, "timeline": timeline_items(ticket), "oob": True, **_time_worked(ticket)})
+
+
+# --- The incident page ----------------------------------------------------------------------
+
+
+@dataclass
+class TransitionAction:
+    transition: object
+    form: TransitionForm
+    open: bool = False
+
+
+def _transition_form(data=None, *, target: str, version: int | None = None) -> TransitionForm:
+    # One form per button on the page: distinct element ids, the same field names.
+    initial = {"version": version, "to": target}
+    return TransitionForm(data, initial=initial, auto_id=f"id_t_{target}_%s")
+
+
+def _transition_actions(request, ticket: Ticket, bound: TransitionForm | None) -> list[TransitionAction]:
+    actions = []
+    for transition in services.allowed_transitions(ticket=ticket, actor=request.user):
+        if bound is not None and bound.data.get("to") == transition.target:
+            actions.append(TransitionAction(transition, bound, open=True))
+        else:
+            actions.append(TransitionAction(transition, _transition_form(target=transition.target,
+                                                                         version=ticket.version)))
+    return actions
+
+
+def _ci_links(ticket: Ticket):
+    return TicketCI.objects.filter(ticket=ticket).select_related("ci", "ci__ci_class").order_by("ci__name")
+
+
+def _cis_matching(text: str, ticket: Ticket):
+    """Operational CIs whose name contains ``text``, not yet linked to ``ticket``; at most LOOKUP_LIMIT."""
+    text = (text or "").strip()[:100]
+    if not text or "\x00" in text:
+        return ConfigurationItem.objects.none()
+    # Substring on the name; the CMDB issue brings a trigram index for this.
+    return (ConfigurationItem.objects.operational().filter(name__icontains=text)
+            .exclude(ticket_links__ticket=ticket).select_related("ci_class").order_by("name")[:LOOKUP_LIMIT])
+
+
+def _ci_panel_context(ticket: Ticket, ci_q: str = "") -> dict:
+    return {
+        "ticket": ticket,
+        "ci_links": _ci_links(ticket),
+        "ci_q": ci_q,
+        "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q else None,
+        "can_edit": ticket.active,
+        "limit": LOOKUP_LIMIT,
+    }
+
+
+def duration(minutes: int) -> str:
+    hours, rest = divmod(minutes or 0, 60)
+    if not hours:
+        return _("%(m)s min") % {"m": rest}
+    return _("%(h)s h %(m)s min") % {"h": hours, "m": rest} if rest else _("%(h)s h") % {"h": hours}
+
+
+def _time_worked(ticket: Ticket) -> dict:
+    per_agent = list(
+        TimeEntry.objects.filter(ticket=ticket)
+        .values("agent_id", "agent__first_name", "agent__last_name", "agent__username")
+        .annotate(minutes=Sum("minutes")).order_by("-minutes")
+    )
+    for row in per_agent:
+        row["name"] = f"{row['agent__first_name']} {row['agent__last_name']}".strip() or row["agent__username"]
+        row["shown"] = duration(row["minutes"])
+    total = sum(r["minutes"] for r in per_agent)
+    return {"total_minutes": total, "total_time": duration(total), "time_by_agent": per_agent}
+
+
+def _team_id(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 18 else None
+
+
+def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: str = "", **bound) -> HttpResponse:
+    """The incident page; ``bound`` replaces a blank form by the agent's submitted one (with its errors)."""
+    version = {"version": ticket.version}
+    edit_form = bound.get("edit_form") or IncidentEditForm(ticket=ticket, prefix="edit")
+    assign_form = bound.get("assign_form") or AssignForm(
+        initial={**version, "team": ticket.team_id, "assignee": ticket.assignee_id}, prefix="assign")
+    team_id = _team_id(assign_form["team"].value())
+    children = list(ticket.children.only("kind", "number", "title", "state").order_by("id")[:MAX_CHILDREN_SHOWN + 1])
+    ci_q = request.GET.get("ci_q", "")[:100]
+    context = {
+        "ticket": ticket,
+        "incident": ticket.incident,
+        "state": _state(ticket.state),
+        "priority_badge": PRIORITY_BADGE.get(ticket.priority, "secondary"),
+        "transitions": _transition_actions(request, ticket, bound.get("transition_form")),
+        "edit_form": edit_form,
+        "edit_open": "edit_form" in bound,
+        "assign_form": assign_form,
+        "assignee_groups": assignee_groups(team_id) if team_id else [],
+        "assign_selected": str(assign_form["assignee"].value() or ""),
+        "escalate_form": bound.get("escalate_form") or EscalateForm(
+            initial={**version, "level": "functional"}, prefix="esc"),
+        "lead_form": bound.get("lead_form") or EscalateForm(
+            initial={**version, "level": "hierarchical"}, prefix="lead"),
+        "major_form": MajorForm(initial={**version, "major": "0" if ticket.incident.major else "1"}, prefix="major"),
+        "parent_form": bound.get("parent_form") or ParentForm(
+            initial={**version, "parent": ticket.parent.number if ticket.parent_id else ""}, prefix="parent"),
+        "merge_form": bound.get("merge_form") or MergeForm(initial=version, prefix="merge"),
+        "comment_form": bound.get("comment_form") or CommentForm(prefix="c"),
+        "limits": attachment_limits(),
+        "children": [(child, _state(child.state)) for child in children[:MAX_CHILDREN_SHOWN]],
+        "more_children": len(children) > MAX_CHILDREN_SHOWN,
+        "duplicates": list(Ticket.objects.filter(incident__merged_into=ticket).only("number", "title")[:50]),
+        "watchers": list(ticket.watchers.all()),
+        **_time_worked(ticket),
+        "description_html": render_markdown(ticket.description),
+        "timeline": timeline_items(ticket),
+        "open_panel": open_panel,
+        **_ci_panel_context(ticket, ci_q),
+    }
+    return render(request, "desk/incidents/detail.html", context, status=status)
+
+
+@desk_required
+@require_GET
+def incident_detail(request, number: str):
+    return _render_detail(request, _incident(request, number))
+
+
+@desk_required
+@require_GET
+def incident_timeline(request, number: str):
+    return _render_timeline(request, _incident(request, number))
+
+
+def _act(request, ticket: Ticket, form, form_key: str, call, *, success: str = "", anchor: str = "",
+         stale_in_form: bool = False) -> HttpResponse:
+    """Validate ``form``, run ``call(cleaned_data)`` (one service) and answer POST-redirect-GET.
+
+    Field problems re-render the page with the form and its errors (status 400); refusals of the
+    business rules become a message on the redirected page.
+    """
+    if not form.is_valid():
+        hidden = {name for name, f in form.fields.items() if f.widget.is_hidden}
+        if not form_key or set(form.errors) <= hidden:
+            # Only the fields the page itself filled in are wrong: nothing the agent could fix in the form.
+            messages.error(request, _("The page was out of date. Please try again."))
+            return redirect(_detail_url(ticket, anchor))
+        return _render_detail(request, ticket, status=400, **{form_key: form, "open_panel": form_key})
+    try:
+        call(form.cleaned_data)
+    except StaleVersion as exc:
+        if not stale_in_form:
+            messages.error(request, stale_message())
+            return redirect(_detail_url(ticket, anchor))
+        return _stale_edit(request, ticket, form, exc)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _render_detail(request, ticket, status=400, **{form_key: form, "open_panel": form_key})
+    except TransitionNotAllowed as exc:
+        allowed = ", ".join(str(INCIDENT_WORKFLOW.state(s).label) for s in exc.allowed) or _("none")
+        messages.error(request, _("%(detail)s Allowed now: %(allowed)s.") % {"detail": exc.detail, "allowed": allowed})
+        return redirect(_detail_url(ticket, anchor))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(_detail_url(ticket, anchor))
+    if success:
+        messages.success(request, success)
+    return redirect(_detail_url(ticket, anchor))
+
+
+def _stale_edit(request, ticket: Ticket, form: IncidentEditForm, exc: StaleVersion) -> HttpResponse:
+    """Keep the agent's input next to the current values; saving again is then a deliberate choice."""
+    fresh = _incident(request, ticket.number)
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(exc.current_version)
+    rebound = IncidentEditForm(data, ticket=fresh, prefix=form.prefix)
+    rebound.is_valid()
+    rebound.add_error(None, _("This incident was changed by someone else since you opened it. Your changes "
+                              "were not saved: the page now shows the current values; check them and save "
+                              "again to apply yours."))
+    return _render_detail(request, fresh, status=409, edit_form=rebound, open_panel="edit_form")
+
+
+@desk_required
+@require_POST
+def incident_edit(request, number: str):
+    ticket = _incident(request, number)
+    form = IncidentEditForm(request.POST, ticket=ticket, prefix="edit")
+
+    if form.is_valid() and not form.changes():
+        messages.info(request, _("Nothing changed."))
+        return redirect(_detail_url(ticket))
+    return _act(request, ticket, form, "edit_form", lambda d: services.incident_update(
+        ticket=ticket, actor=request.user, expected_version=d["version"], **form.changes()),
+        success=_("Saved."), stale_in_form=True)
+
+
+@desk_required
+@require_POST
+def incident_transition(request, number: str):
+    ticket = _incident(request, number)
+    form = _transition_form(request.POST, target=request.POST.get("to", "")[:30])
+    return _act(request, ticket, form, "transition_form", lambda d: services.incident_transition(
+        ticket=ticket, actor=request.user, to=d["to"], expected_version=d["version"],
+        resolution_code=d["resolution_code"], resolution_notes=d["resolution_notes"],
+        on_hold_reason=d["on_hold_reason"],
+    ))
+
+
+@desk_required
+@require_POST
+def incident_assign(request, number: str):
+    ticket = _incident(request, number)
+    form = AssignForm(request.POST, prefix="assign")
+    return _act(request, ticket, form, "assign_form", lambda d: services.incident_assign(
+        ticket=ticket, actor=request.user, team=d["team"], assignee=d["assignee"], expected_version=d["version"]),
+        success=_("Assigned."))
+
+
+@desk_required
+@require_POST
+def incident_assign_to_me(request, number: str):
+    ticket = _incident(request, number)
+    form = VersionedForm(request.POST, prefix="me")
+    return _act(request, ticket, form, "", lambda d: services.incident_assign_to_me(
+        ticket=ticket, actor=request.user, expected_version=d["version"]), success=_("Assigned to you."))
+
+
+@desk_required
+@require_POST
+def incident_escalate(request, number: str):
+    ticket = _incident(request, number)
+    prefix = "lead" if request.POST.get("lead-level") == "hierarchical" else "esc"
+    form = EscalateForm(request.POST, prefix=prefix)
+    return _act(request, ticket, form, "lead_form" if prefix == "lead" else "escalate_form",
+                lambda d: services.incident_escalate(
+                    ticket=ticket, actor=request.user, level=d["level"], team=d["team"], reason=d["reason"],
+                    expected_version=d["version"]),
+                success=_("Escalated."))
+
+
+@desk_required
+@require_POST
+def incident_major(request, number: str):
+    ticket = _incident(request, number)
+    form = MajorForm(request.POST, prefix="major")
+    return _act(request, ticket, form, "", lambda d: services.incident_set_major(
+        ticket=ticket, actor=request.user, major=d["major"], expected_version=d["version"]),
+        success=_("Major-incident flag updated."))
+
+
+@desk_required
+@require_POST
+def incident_parent(request, number: str):
+    ticket = _incident(request, number)
+    form = ParentForm(request.POST, prefix="parent")
+    return _act(request, ticket, form, "parent_form", lambda d: services.incident_set_parent(
+        ticket=ticket, actor=request.user, parent=d["parent"], expected_version=d["version"]),
+        success=_("Parent updated."))
+
+
+@desk_required
+@require_POST
+def incident_merge(request, number: str):
+    ticket = _incident(request, number)
+    form = MergeForm(request.POST, prefix="merge")
+    return _act(request, ticket, form, "merge_form", lambda d: services.incident_merge(
+        ticket=ticket, actor=request.user, into=d["into"], expected_version=d["version"]),
+        success=_("Merged."))
+
+
+# --- Conversation ---------------------------------------------------------------------------
+
+
+def _save_comment(request, ticket: Ticket, form: CommentForm) -> None:
+    """A reply or work note, its attachments and its time, all or nothing."""
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            data = form.cleaned_data
+            if data["minutes"]:
+                entry = desk_services.time_entry_add(ticket=ticket, actor=request.user, minutes=data["minutes"],
+                                                     note=data["body"])
+                comment = entry.note
+            else:
+                comment = services.incident_comment(ticket=ticket, actor=request.user, body=data["body"],
+                                                    public=form.public)
+            for upload in data["attachments"]:
+                stored.append(desk_services.attachment_add(ticket=ticket, actor=request.user, upload=upload,
+                                                           public=form.public, comment=comment))
+    except Exception:
+        for attachment in stored:  # rolled back: leave no file without its row
+            attachment.file.delete(save=False)
+        raise
+
+
+@desk_required
+@require_POST
+def incident_comment(request, number: str):
+    ticket = _incident(request, number)
+    form = CommentForm(request.POST, request.FILES, prefix="c")
+    partial = is_partial(request, "composer")
+    error = None
+    if form.is_valid():
+        try:
+            _save_comment(request, ticket, form)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except DomainError as exc:
+            error = exc.detail
+    if partial:
+        saved = form.is_valid() and error is None
+        response = render(request, "desk/incidents/_composer.html", {
+            "ticket": ticket, "comment_form": CommentForm(prefix="c") if saved else form, "error": error,
+            "limits": attachment_limits(), "saved": saved,
+        })
+        if saved:
+            response["HX-Trigger"] = "timeline-changed"
+        return response
+    if not form.is_valid():
+        return _render_detail(request, ticket, status=400, comment_form=form)
+    if error:
+        messages.error(request, error)
+    return redirect(_detail_url(ticket, "timeline"))
+
+
+# --- Configuration items --------------------------------------------------------------------
+
+
+@desk_required
+@require_GET
+def ci_search(request, number: str):
+    ticket = _incident(request, number)
+    ci_q = request.GET.get("ci_q", "")
+    return render(request, "desk/incidents/_ci_results.html", {
+        "ticket": ticket, "ci_q": ci_q, "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q.strip() else None,
+        "limit": LOOKUP_LIMIT,
+    })
+
+
+def _ci_action(request, number: str, call, success: str) -> HttpResponse:
+    ticket = _incident(request, number)
+    form = CIForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = _("Choose a configuration item from the list.")
+    else:
+        try:
+            with transaction.atomic():
+                call(ticket, form.cleaned_data["ci"])
+        except DomainError as exc:
+            error = exc.detail
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if is_partial(request, "ci-panel"):
+        response = render(request, "desk/incidents/_ci_panel.html",
+                          {**_ci_panel_context(ticket), "error": error, "limit": LOOKUP_LIMIT})
+        if error is None:
+            response["HX-Trigger"] = "timeline-changed"
+        return response
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(_detail_url(ticket, "cis"))
+
+
+@desk_required
+@require_POST
+def ci_link(request, number: str):
+    return _ci_action(request, number, lambda ticket, ci: desk_services.ticket_link_cis(
+        ticket=ticket, actor=request.user, cis=[ci]), _("Configuration item linked."))
+
+
+@desk_required
+@require_POST
+def ci_unlink(request, number: str):
+    return _ci_action(request, number, lambda ticket, ci: desk_services.ticket_unlink_ci(
+        ticket=ticket, actor=request.user, ci=ci), _("Configuration item unlinked."))
+
+
+# --- Opening on behalf of a caller ----------------------------------------------------------
+
+
+@desk_required
+@require_http_methods(["GET", "POST"])
+def incident_create(request):
+    if request.method == "POST" and "find" in request.POST:
+        # "Find" (without JavaScript): look the caller up, keep what was typed, validate nothing yet.
+        form = IncidentCreateForm(initial=request.POST.dict())
+    else:
+        form = IncidentCreateForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            ticket = services.incident_open(actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("%(number)s opened for %(name)s.")
+                             % {"number": ticket.number, "name": ticket.requester.display_name})
+            return redirect(_detail_url(ticket))
+    requester = form.cleaned_data.get("requester") if form.is_bound else None
+    search = (form["requester_q"].value() or "").strip()
+    team_id = _team_id(form["team"].value())
+    return render(request, "desk/incidents/create.html", {
+        "form": form,
+        "requester": requester,
+        "requester_list": [requester] if requester else [],
+        "requester_pk": str(requester.pk) if requester else "",
+        "matches": list(users_matching(search)) if search and requester is None else [],
+        "requester_search": search,
+        "limit": LOOKUP_LIMIT,
+        "assignee_groups": assignee_groups(team_id) if team_id else [],
+        "assign_selected": str(form["assignee"].value() or ""),
+    }, status=400 if form.is_bound else 200)
