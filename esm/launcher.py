@@ -167,6 +167,9 @@ def cmd_run(args: list[str]) -> int:
 
 def cmd_test(args: list[str]) -> int:
     os.environ.setdefault("SECRET_KEY", "test-only-" + secrets.token_urlsafe(16))
+    # No persistent connections in tests: the browser tests' live-server thread must not keep a
+    # session open on the test database, or it cannot be dropped at the end.
+    os.environ.setdefault("DB_CONN_MAX_AGE", "0")
     VAR_DIR.mkdir(exist_ok=True)
     check([PY, "-m", "ruff", "check", "."])
     check(manage("makemigrations", "--check", "--dry-run"))
