@@ -61,19 +61,20 @@ def _value_of(obj, name: str):
 
 
 def _coerce(model, name: str, raw):
+    """Turn a cursor value back into a field value, refusing anything the database would choke on."""
     field = model._meta.get_field(name)
-    if raw is None:
+    if raw is None or isinstance(raw, (dict, list)) or (isinstance(raw, str) and "\x00" in raw):
         raise InvalidCursor(_("Invalid cursor."), code="invalid_cursor")
-    if field.get_internal_type() == "DateTimeField":
-        parsed = parse_datetime(str(raw))
-        if parsed is None:
-            raise InvalidCursor(_("Invalid cursor."), code="invalid_cursor")
-        return parsed
     try:
-        value = field.to_python(raw)
-    except (ValidationError, TypeError, ValueError):
+        if field.get_internal_type() == "DateTimeField":
+            value = parse_datetime(str(raw))
+            if value is None:
+                raise ValueError
+        else:
+            value = field.to_python(raw)
+    except (ValidationError, TypeError, ValueError, OverflowError):  # 2020-02-30, 1e400, "x" for an int …
         raise InvalidCursor(_("Invalid cursor."), code="invalid_cursor")
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+    if isinstance(value, float) or (isinstance(value, int) and not -(2**63) <= value < 2**63):
         raise InvalidCursor(_("Invalid cursor."), code="invalid_cursor")
     return value
 

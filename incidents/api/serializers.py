@@ -1,0 +1,221 @@
+"""API representations of incidents (read) and the inputs of every incident write.
+
+Reads embed brief related objects; writes take ids (and incident numbers for parent and merge).
+Input serializers only parse: every rule is checked by the service the view calls.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer, id_field
+from accounts.models import Team, User
+from cmdb.api.serializers import BriefCISerializer, ci_ids_field, cis_from_ids
+from cmdb.models import ConfigurationItem
+from servicedesk.api.serializers import BriefCategorySerializer
+from servicedesk.choices import Priority
+from servicedesk.models import Category, Ticket
+from servicedesk.rendering import MAX_BODY_CHARS
+
+from ..choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
+from ..services import allowed_transitions
+from ..workflow import INCIDENT_WORKFLOW
+
+NUMBER_PATTERN = r"^[A-Za-z]{3}[0-9]{1,12}$"
+# States a transition can lead to ("new" is only ever the start).
+TARGET_CHOICES = [(state.value, state.label) for state in INCIDENT_WORKFLOW.states
+                  if any(t.target == state.value for t in INCIDENT_WORKFLOW.transitions)]
+
+
+def incident_url(request, number: str) -> str:
+    path = reverse("incident-detail", kwargs={"number": number})
+    return request.build_absolute_uri(path) if request else path
+
+
+# --- Reads ----------------------------------------------------------------------------------
+
+
+class IncidentBriefSerializer(serializers.ModelSerializer):
+    """``?brief=1``: enough to show a row or a link."""
+
+    state = serializers.ChoiceField(choices=IncidentState.choices, read_only=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = ["number", "title", "state", "priority", "url"]
+        read_only_fields = fields
+
+    def get_url(self, ticket) -> str:
+        return incident_url(self.context.get("request"), ticket.number)
+
+
+class IncidentSerializer(IncidentBriefSerializer):
+    """A list row: the ticket's columns and its incident fields, without per-row extra queries."""
+
+    impact = serializers.ChoiceField(source="incident.impact", choices=Impact.choices, read_only=True)
+    urgency = serializers.ChoiceField(source="incident.urgency", choices=Urgency.choices, read_only=True)
+    channel = serializers.ChoiceField(source="incident.channel", choices=Channel.choices, read_only=True)
+    major = serializers.BooleanField(source="incident.major", read_only=True)
+    requester = BriefUserSerializer(read_only=True)
+    team = BriefTeamSerializer(read_only=True, allow_null=True)
+    assignee = BriefUserSerializer(read_only=True, allow_null=True)
+    category = BriefCategorySerializer(read_only=True, allow_null=True)
+    service = BriefCISerializer(read_only=True, allow_null=True)
+    version = serializers.IntegerField(read_only=True, help_text=_("Send it back as If-Match to refuse stale writes."))
+
+    class Meta(IncidentBriefSerializer.Meta):
+        fields = ["number", "title", "state", "priority", "impact", "urgency", "channel", "major", "requester",
+                  "team", "assignee", "category", "service", "opened_at", "updated_at", "resolved_at",
+                  "closed_at", "version", "url"]
+        read_only_fields = fields
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=TARGET_CHOICES, read_only=True)
+    name = serializers.CharField(read_only=True, help_text=_("The verb, e.g. resolve, reopen, close."))
+    label = serializers.CharField(read_only=True)
+    requires = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                     help_text=_("Fields the transition request must include."))
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    description = serializers.CharField(read_only=True, help_text=_("Markdown."))
+    on_hold_reason = serializers.ChoiceField(source="incident.on_hold_reason", choices=OnHoldReason.choices,
+                                             allow_blank=True, read_only=True)
+    resolution_code = serializers.ChoiceField(source="incident.resolution_code", choices=ResolutionCode.choices,
+                                              allow_blank=True, read_only=True)
+    resolution_notes = serializers.CharField(source="incident.resolution_notes", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True,
+                                          help_text=_("Number of the parent incident."))
+    children = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True,
+                                            help_text=_("Numbers of the child incidents you can see."))
+    merged_into = serializers.SlugRelatedField(source="incident.merged_into", slug_field="number", read_only=True,
+                                               allow_null=True, help_text=_("The incident this one duplicated."))
+    cis = BriefCISerializer(many=True, read_only=True)
+    allowed_transitions = serializers.SerializerMethodField(help_text=_("The moves you may make now."))
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "description", "on_hold_reason", "resolution_code",
+                  "resolution_notes", "parent", "children", "merged_into", "cis", "allowed_transitions"]
+        read_only_fields = fields
+
+    @extend_schema_field(TransitionOptionSerializer(many=True))
+    def get_allowed_transitions(self, ticket) -> list[dict]:
+        request = self.context["request"]
+        options = [{"to": t.target, "name": t.name or t.target, "label": str(t.label), "requires": list(t.requires)}
+                   for t in allowed_transitions(ticket=ticket, actor=request.user)]
+        return TransitionOptionSerializer(options, many=True).data
+
+
+class IncidentListItemSerializer(serializers.Serializer):
+    """Schema-only: a list row is the full row, or the brief one with ``?brief=1``."""
+
+
+class IncidentListItemExtension(OpenApiSerializerExtension):
+    target_class = IncidentListItemSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {"anyOf": [auto_schema.resolve_serializer(s, direction).ref
+                          for s in (IncidentSerializer, IncidentBriefSerializer)]}
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+class IncidentWriteSerializer(serializers.Serializer):
+    """Fields shared by create and update."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, trim_whitespace=False,
+                                        help_text=_("Markdown."))
+    impact = serializers.ChoiceField(choices=Impact.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices,
+                                      help_text=_("How the incident reached the desk (agents only)."))
+    category = id_field(Category.objects.all(), allow_null=True)
+    service = id_field(ConfigurationItem.objects.all(), allow_null=True, help_text=_("A business service id."))
+    team = id_field(Team.objects.all(), allow_null=True, help_text=_("Assignment group (agents only)."))
+    assignee = id_field(User.objects.all(), allow_null=True,
+                        help_text=_("A member of the team who works tickets (agents only)."))
+
+
+class IncidentCreateSerializer(IncidentWriteSerializer):
+    description = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, trim_whitespace=False,
+                                        default="", help_text=_("Markdown."))
+    impact = serializers.ChoiceField(choices=Impact.choices, default=Impact.LOW)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.MEDIUM)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
+                                      help_text=_("How the incident reached the desk (agents only; default api)."))
+    category = id_field(Category.objects.all(), allow_null=True, required=False)
+    service = id_field(ConfigurationItem.objects.all(), allow_null=True, required=False,
+                       help_text=_("A business service id; routes the incident to its support team."))
+    team = id_field(Team.objects.all(), allow_null=True, required=False,
+                    help_text=_("Assignment group (agents only)."))
+    assignee = id_field(User.objects.all(), allow_null=True, required=False,
+                        help_text=_("A member of the team who works tickets (agents only)."))
+    requester = id_field(User.objects.all(), required=False,
+                         help_text=_("Who the incident is for (agents only; default: you)."))
+    cis = ci_ids_field(required=False)
+
+    def validate_cis(self, ids):
+        return cis_from_ids(ids)
+
+
+class IncidentUpdateSerializer(IncidentWriteSerializer):
+    """PATCH body: any subset of the fields."""
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=TARGET_CHOICES, help_text=_("The target state."))
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, default="",
+                                              help_text=_("Required to resolve."))
+    resolution_notes = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, default="",
+                                             help_text=_("Required to resolve."))
+    on_hold_reason = serializers.ChoiceField(choices=OnHoldReason.choices, allow_blank=True, default="",
+                                             help_text=_("Required to put on hold."))
+    note = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, default="",
+                                 help_text=_("Optional public reply recorded with the move."))
+
+
+class AssignSerializer(serializers.Serializer):
+    team = id_field(Team.objects.all(), allow_null=True, required=False)
+    assignee = id_field(User.objects.all(), allow_null=True, required=False,
+                        help_text=_("A member of the team; omit or null to leave it with the team."))
+    to_me = serializers.BooleanField(default=False, help_text=_("Take the incident yourself (no team/assignee)."))
+
+    def validate(self, attrs):
+        if attrs["to_me"]:
+            if "team" in attrs or "assignee" in attrs:
+                raise serializers.ValidationError(
+                    {"to_me": [_("Send either to_me or a team and assignee, not both.")]})
+        elif "team" not in attrs:
+            raise serializers.ValidationError({"team": [_("This field is required.")]})
+        return attrs
+
+
+class EscalateSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=[("functional", _("Functional: to another team")),
+                 ("hierarchical", _("Hierarchical: alert the team lead"))],
+    )
+    reason = serializers.CharField(max_length=2000)
+    team = id_field(Team.objects.all(), allow_null=True, required=False,
+                    help_text=_("The team to escalate to (functional escalation)."))
+
+
+class MajorSerializer(serializers.Serializer):
+    major = serializers.BooleanField(help_text=_("Declare (true) or stand down (false) a major incident."))
+
+
+class ParentSerializer(serializers.Serializer):
+    parent = serializers.RegexField(NUMBER_PATTERN, max_length=16, allow_null=True,
+                                    help_text=_("Number of the parent incident, or null to unlink."))
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.RegexField(NUMBER_PATTERN, max_length=16,
+                                  help_text=_("Number of the incident this one duplicates."))

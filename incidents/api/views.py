@@ -1,0 +1,416 @@
+"""API: incidents — list, open, read, update, and every action an agent takes in the console.
+
+Every queryset starts from ``incidents_visible_to(request.user)``, so a number the caller may not
+see is a 404 whatever the action; requesters use the same endpoints for their own tickets. Each
+write calls one service (rule 1); ``esm.api.exception_handler`` turns domain errors into
+403/409/412 and validation errors into 400. Writes to the incident record honour ``If-Match``.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from accounts.api.serializers import parse_id
+from accounts.api.views import NAME_ORDERINGS
+from accounts.models import User
+from accounts.roles import can_work_tickets
+from cmdb.api.serializers import BriefCISerializer
+from cmdb.models import ConfigurationItem
+from esm.api import (
+    ERR_400,
+    ERR_401,
+    ERR_403,
+    ERR_404,
+    ERR_409,
+    ERR_412,
+    IF_MATCH,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    etag_for,
+    if_match_version,
+)
+from esm.errors import NotPermitted
+from esm.pagination import KeysetPagination
+from servicedesk import services as desk
+from servicedesk.api.serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CILinkSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    TimeEntryCreateSerializer,
+    TimeEntrySerializer,
+    TimelineEntrySerializer,
+    TimeTotalsSerializer,
+)
+from servicedesk.models import Attachment, Ticket, TimeEntry
+from servicedesk.queries import (
+    DEFAULT_TICKET_ORDERING,
+    NUMBER_RE,
+    TICKET_ORDERINGS,
+    ticket_comments,
+    ticket_timeline,
+    tickets_visible_to,
+)
+
+from .. import services
+from ..choices import Channel
+from ..filters import IncidentFilterSet
+from ..queries import incidents_visible_to
+from .serializers import (
+    AssignSerializer,
+    EscalateSerializer,
+    IncidentBriefSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentListItemSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    MajorSerializer,
+    MergeSerializer,
+    ParentSerializer,
+    TransitionSerializer,
+    incident_url,
+)
+
+COMMENT_ORDERINGS = {"created_at": ("created_at", "id"), "-created_at": ("-created_at", "-id")}
+TIMELINE_ORDERINGS = {"at": ("at", "id"), "-at": ("-at", "-id")}
+
+_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404, 409: ERR_409, 412: ERR_412}
+
+
+def errors(*codes: int) -> dict:
+    return {code: _ERRORS[code] for code in codes}
+
+
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 201],
+    description='The incident\'s version as `"N"`; send it back as If-Match.',
+)
+BRIEF = OpenApiParameter("brief", bool, OpenApiParameter.QUERY,
+                         description="Return only number, title, state, priority and url per row.")
+CI_ID = OpenApiParameter("ci_id", int, OpenApiParameter.PATH, description="Id of the linked configuration item.")
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+# Shorthands for the schema of actions that answer with the incident.
+INCIDENT_WRITE = {"responses": {200: IncidentDetailSerializer, **WRITE_ERRORS}, "parameters": [IF_MATCH, ETAG]}
+LIST_ACTION = {"filter_backends": []}  # IncidentFilterSet is for the incident list, not its sub-lists
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List incidents", parameters=[BRIEF],
+                       responses={200: IncidentListItemSerializer, **LIST_ERRORS}),
+    retrieve=extend_schema(summary="Get an incident", parameters=[ETAG],
+                           responses={200: IncidentDetailSerializer, **READ_ERRORS}),
+    create=extend_schema(summary="Open an incident", request=IncidentCreateSerializer, parameters=[ETAG],
+                         responses={201: IncidentDetailSerializer, **errors(400, 401, 403)}),
+    partial_update=extend_schema(
+        summary="Change an incident's fields or assignment", request=IncidentUpdateSerializer,
+        description="Agents only. `team` and `assignee` go through assignment: a new team without an "
+                    "`assignee` leaves the incident unassigned within that team. All changes apply together "
+                    "or not at all.",
+        **INCIDENT_WRITE),
+)
+class IncidentViewSet(viewsets.GenericViewSet):
+    queryset = Ticket.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = IncidentDetailSerializer
+    filterset_class = IncidentFilterSet
+    pagination_class = KeysetPagination
+    keyset_orderings = TICKET_ORDERINGS
+    keyset_default_ordering = DEFAULT_TICKET_ORDERING
+    lookup_field = "number"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return incidents_visible_to(self.request.user)
+
+    def detail_queryset(self):
+        user = self.request.user
+        children = tickets_visible_to(user, Ticket.objects.only("id", "number", "parent_id")).order_by("id")
+        return self.get_queryset().select_related("parent", "incident__merged_into").prefetch_related(
+            Prefetch("children", queryset=children),
+            Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name", "id")),
+        )
+
+    def get_object(self, queryset=None) -> Ticket:
+        number = self.kwargs["number"].strip().upper()
+        if not NUMBER_RE.fullmatch(number):  # junk (NUL bytes, huge strings) never reaches the database
+            raise Http404
+        return get_object_or_404(queryset if queryset is not None else self.get_queryset(), number=number)
+
+    def incident_response(self, ticket: Ticket, *, status_code: int = status.HTTP_200_OK, headers=None,
+                          reload: bool = True) -> Response:
+        """The detail representation with its ETag; after a write, re-read with everything it embeds."""
+        if reload:
+            ticket = get_object_or_404(self.detail_queryset(), pk=ticket.pk)
+        data = IncidentDetailSerializer(ticket, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": etag_for(ticket.version), **(headers or {})})
+
+    def is_agent(self) -> bool:
+        return can_work_tickets(self.request.user)
+
+    def visible_incident(self, number: str, field: str) -> Ticket:
+        found = self.get_queryset().filter(number=number.upper()).first()
+        if found is None:
+            raise ValidationError({field: [_("There is no incident %(number)s.") % {"number": number.upper()}]})
+        return found
+
+    # --- The record -------------------------------------------------------------------------
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        brief = request.query_params.get("brief", "").strip().lower() in TRUE_VALUES
+        serializer_class = IncidentBriefSerializer if brief else IncidentSerializer
+        return self.get_paginated_response(
+            serializer_class(page, many=True, context=self.get_serializer_context()).data
+        )
+
+    def retrieve(self, request, number=None):
+        return self.incident_response(self.get_object(self.detail_queryset()), reload=False)
+
+    def create(self, request):
+        serializer = IncidentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "channel" in data and not self.is_agent():
+            raise NotPermitted(_("Only service desk staff can set the channel."))
+        ticket = services.incident_open(
+            actor=request.user, requester=data.pop("requester", request.user),
+            channel=data.pop("channel", Channel.API), **data,
+        )
+        return self.incident_response(ticket, status_code=status.HTTP_201_CREATED,
+                                      headers={"Location": incident_url(request, ticket.number)})
+
+    def partial_update(self, request, number=None):
+        ticket = self.get_object()
+        serializer = IncidentUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        expected = if_match_version(request)
+        assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
+        with transaction.atomic():  # fields and assignment succeed or fail together
+            if changes or not assignment:
+                ticket = services.incident_update(ticket=ticket, actor=request.user, expected_version=expected,
+                                                  **changes)
+                expected = ticket.version if expected is not None else None
+            if assignment:
+                team = assignment.get("team", ticket.team)
+                if "assignee" in assignment:
+                    assignee = assignment["assignee"]
+                else:  # a new team starts without an assignee; the same team keeps its assignee
+                    assignee = ticket.assignee if team is not None and ticket.team_id == team.pk else None
+                ticket = services.incident_assign(ticket=ticket, actor=request.user, team=team, assignee=assignee,
+                                                  expected_version=expected)
+        return self.incident_response(ticket)
+
+    # --- Lifecycle and assignment -----------------------------------------------------------
+
+    @extend_schema(summary="Move an incident to another state", request=TransitionSerializer,
+                   description="Illegal moves answer 409 with the `allowed` target states.", **INCIDENT_WRITE)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, number=None):
+        ticket = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.incident_transition(ticket=ticket, actor=request.user,
+                                              expected_version=if_match_version(request), **serializer.validated_data)
+        return self.incident_response(ticket)
+
+    @extend_schema(summary="Assign to a team and agent, or to yourself", request=AssignSerializer, **INCIDENT_WRITE)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, number=None):
+        ticket = self.get_object()
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expected = if_match_version(request)
+        if data["to_me"]:
+            ticket = services.incident_assign_to_me(ticket=ticket, actor=request.user, expected_version=expected)
+        else:
+            ticket = services.incident_assign(ticket=ticket, actor=request.user, team=data["team"],
+                                              assignee=data.get("assignee"), expected_version=expected)
+        return self.incident_response(ticket)
+
+    @extend_schema(summary="Escalate functionally (another team) or hierarchically (the team lead)",
+                   request=EscalateSerializer, **INCIDENT_WRITE)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, number=None):
+        ticket = self.get_object()
+        serializer = EscalateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = services.incident_escalate(ticket=ticket, actor=request.user, level=data["level"],
+                                            reason=data["reason"], team=data.get("team"),
+                                            expected_version=if_match_version(request))
+        return self.incident_response(ticket)
+
+    @extend_schema(summary="Declare or stand down a major incident", request=MajorSerializer, **INCIDENT_WRITE)
+    @action(detail=True, methods=["post"])
+    def major(self, request, number=None):
+        ticket = self.get_object()
+        serializer = MajorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = services.incident_set_major(ticket=ticket, actor=request.user,
+                                             major=serializer.validated_data["major"],
+                                             expected_version=if_match_version(request))
+        return self.incident_response(ticket)
+
+    @extend_schema(summary="Link under a parent incident, or unlink", request=ParentSerializer, **INCIDENT_WRITE)
+    @action(detail=True, methods=["post"])
+    def parent(self, request, number=None):
+        ticket = self.get_object()
+        serializer = ParentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent_number = serializer.validated_data["parent"]
+        parent = self.visible_incident(parent_number, "parent") if parent_number else None
+        ticket = services.incident_set_parent(ticket=ticket, actor=request.user, parent=parent,
+                                              expected_version=if_match_version(request))
+        return self.incident_response(ticket)
+
+    @extend_schema(summary="Merge this duplicate into another incident", request=MergeSerializer,
+                   **INCIDENT_WRITE)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, number=None):
+        ticket = self.get_object()
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        into = self.visible_incident(serializer.validated_data["into"], "into")
+        ticket = services.incident_merge(ticket=ticket, actor=request.user, into=into,
+                                         expected_version=if_match_version(request))
+        return self.incident_response(ticket)
+
+    # --- Conversation -----------------------------------------------------------------------
+
+    @extend_schema(summary="List comments (requesters see public replies only)",
+                   responses={200: CommentSerializer(many=True), **errors(400, 401, 403, 404)})
+    @action(detail=True, methods=["get"], keyset_orderings=COMMENT_ORDERINGS, keyset_default_ordering="created_at",
+            **LIST_ACTION)
+    def comments(self, request, number=None):
+        ticket = self.get_object()
+        comments = ticket_comments(ticket, public_only=not self.is_agent())
+        page = self.paginate_queryset(comments)
+        return self.get_paginated_response(CommentSerializer(page, many=True).data)
+
+    @extend_schema(summary="Add a public reply or (agents) a work note", request=CommentCreateSerializer,
+                   responses={201: CommentSerializer, **errors(400, 401, 403, 404)})
+    @comments.mapping.post
+    def add_comment(self, request, number=None):
+        ticket = self.get_object()
+        serializer = CommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = services.incident_comment(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="List attachments (requesters see public ones only)",
+                   responses={200: AttachmentSerializer(many=True), **errors(400, 401, 403, 404)})
+    @action(detail=True, methods=["get"], keyset_orderings=COMMENT_ORDERINGS, keyset_default_ordering="created_at",
+            parser_classes=[MultiPartParser], **LIST_ACTION)
+    def attachments(self, request, number=None):
+        ticket = self.get_object()
+        attachments = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
+        if not self.is_agent():
+            attachments = attachments.filter(public=True)
+        page = self.paginate_queryset(attachments)
+        return self.get_paginated_response(AttachmentSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(summary="Upload an attachment", request={"multipart/form-data": AttachmentUploadSerializer},
+                   responses={201: AttachmentSerializer, **errors(400, 401, 403, 404)})
+    @attachments.mapping.post
+    def add_attachment(self, request, number=None):
+        ticket = self.get_object()
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > settings.ATTACHMENT_MAX_BYTES + 64 * 1024:
+            # Refuse before reading the body: the service would refuse the file anyway.
+            raise ValidationError({"file": [_("The file is larger than %(mb)s MB.")
+                                            % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}]})
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        attachment = desk.attachment_add(ticket=ticket, actor=request.user, upload=data["file"],
+                                         public=data["public"])
+        return Response(AttachmentSerializer(attachment, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The incident's history (requesters see public entries only)",
+                   responses={200: TimelineEntrySerializer(many=True), **errors(400, 401, 403, 404)})
+    @action(detail=True, methods=["get"], keyset_orderings=TIMELINE_ORDERINGS, keyset_default_ordering="at",
+            **LIST_ACTION)
+    def timeline(self, request, number=None):
+        ticket = self.get_object()
+        entries = ticket_timeline(ticket, public_only=not self.is_agent())
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
+
+    # --- Time worked (agents) ---------------------------------------------------------------
+
+    @extend_schema(summary="Time worked: total and per agent (agents only)",
+                   responses={200: TimeTotalsSerializer, **READ_ERRORS})
+    @action(detail=True, methods=["get"], url_path="time-entries")
+    def time_entries(self, request, number=None):
+        ticket = self.get_object()
+        desk.require_agent(request.user)
+        rows = list(TimeEntry.objects.filter(ticket=ticket).values("agent").annotate(minutes=Sum("minutes"))
+                    .order_by("agent"))
+        agents = User.objects.in_bulk([row["agent"] for row in rows])
+        totals = {
+            "total_minutes": sum(row["minutes"] for row in rows),
+            "by_agent": [{"agent": agents[row["agent"]], "minutes": row["minutes"]} for row in rows],
+        }
+        return Response(TimeTotalsSerializer(totals).data)
+
+    @extend_schema(summary="Record time worked, with a work note (agents only)", request=TimeEntryCreateSerializer,
+                   responses={201: TimeEntrySerializer, **errors(400, 401, 403, 404)})
+    @time_entries.mapping.post
+    def add_time_entry(self, request, number=None):
+        ticket = self.get_object()
+        serializer = TimeEntryCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():  # the entry and its work note are written together or not at all
+            entry = desk.time_entry_add(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    # --- Configuration items ----------------------------------------------------------------
+
+    @extend_schema(summary="Configuration items linked to the incident",
+                   responses={200: BriefCISerializer(many=True), **errors(400, 401, 403, 404)})
+    @action(detail=True, methods=["get"], keyset_orderings=NAME_ORDERINGS, keyset_default_ordering="name",
+            **LIST_ACTION)
+    def cis(self, request, number=None):
+        ticket = self.get_object()
+        page = self.paginate_queryset(ConfigurationItem.objects.filter(ticket_links__ticket=ticket))
+        return self.get_paginated_response(BriefCISerializer(page, many=True).data)
+
+    @extend_schema(summary="Link configuration items (agents only)", request=CILinkSerializer,
+                   responses={200: IncidentDetailSerializer, **errors(400, 401, 403, 404)}, parameters=[ETAG])
+    @cis.mapping.post
+    def link_cis(self, request, number=None):
+        ticket = self.get_object()
+        serializer = CILinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            desk.ticket_link_cis(ticket=ticket, actor=request.user, cis=serializer.validated_data["cis"])
+        return self.incident_response(ticket)
+
+    @extend_schema(summary="Unlink a configuration item (agents only)", parameters=[CI_ID],
+                   responses={204: None, **errors(401, 403, 404)})
+    @action(detail=True, methods=["delete"], url_path=r"cis/(?P<ci_id>[^/]+)")
+    def unlink_ci(self, request, number=None, ci_id=None):
+        ticket = self.get_object()
+        pk = parse_id(ci_id)
+        if pk is None:
+            raise Http404
+        ci = get_object_or_404(ConfigurationItem, pk=pk)
+        with transaction.atomic():
+            desk.ticket_unlink_ci(ticket=ticket, actor=request.user, ci=ci)
+        return Response(status=status.HTTP_204_NO_CONTENT)

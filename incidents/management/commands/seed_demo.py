@@ -1,0 +1,42 @@
+"""``manage.py seed_demo``: load the demo (docs/demo.md). Idempotent; the work is in incidents.demo."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from incidents.demo import seed_demo
+from incidents.demo_data import DEMO_PASSWORD, MONITORING, PEOPLE
+
+
+class Command(BaseCommand):
+    help = "Load demo people, teams, services and a few hundred incidents. Running it again adds nothing."
+    # The launcher runs `manage.py check` just before; checking again would only slow every start.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--incidents", type=int, default=300,
+                            help="How many incidents to create when there are none yet (default 300).")
+
+    def handle(self, *args, incidents: int, **options):
+        started = time.monotonic()
+        report = seed_demo(incidents=incidents)
+        elapsed = time.monotonic() - started
+
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
+        for what in ("organisations", "people", "teams", "services", "other CIs"):
+            self.stdout.write(f"  {what:<14} {report.created[what]} created")
+        if report.skipped_incidents:
+            self.stdout.write("  incidents      0 created (the demo incidents are already there)")
+        else:
+            states = ", ".join(f"{state} {n}" for state, n in report.incidents_by_state.items())
+            self.stdout.write(f"  incidents      {report.created['incidents']} created ({states})")
+        self.stdout.write(f"  took {elapsed:.1f} s")
+
+        if options["verbosity"] >= 1:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins (password for all: {DEMO_PASSWORD})"))
+            for person in PEOPLE:
+                if person.documented:
+                    self.stdout.write(f"  {person.username:<8} {person.role:<22} {person.try_this}")
+            others = ", ".join(p.username for p in PEOPLE if not p.documented)
+            self.stdout.write(f"  also: {others} (same password); '{MONITORING.username}' is the API-only "
+                              "monitoring account")
