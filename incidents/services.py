@@ -88,8 +88,7 @@ def incident_open(*, actor: User, requester: User, title: str, description: str 
         category=category, service=service,
     )
     incident = Incident(ticket=ticket, impact=impact, urgency=urgency, channel=channel)
-    incident.full_clean(exclude=["ticket"])
-    incident.save()
+    incident.save(force_insert=True)
     ticket.incident = incident
     if cis:
         desk.ticket_link_cis(ticket=ticket, actor=actor, cis=cis)
@@ -129,8 +128,9 @@ def incident_update(*, ticket: Ticket, actor: User, expected_version: int | None
     incident_before = {k: getattr(incident, k) for k in incident_changes}
     for name, value in incident_changes.items():
         setattr(incident, name, value)
+    if "channel" in incident_changes and incident_changes["channel"] not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
     if incident_changes:
-        incident.full_clean(exclude=["ticket"])
         incident.save(update_fields=list(incident_changes))
 
     ticket_changes = {k: v for k, v in changes.items() if k in TICKET_FIELDS}

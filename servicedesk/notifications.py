@@ -49,15 +49,16 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
             seen.add(address.lower())
             targets.append((None, address))
 
-    created = []
+    rows = []
     for user, address in targets:
         ctx = {"ticket": ticket, "comment": comment, "recipient": user, "reason": reason,
                **ticket_urls(ticket), **(context or {})}
         subject = SUBJECTS[reason] % {"number": ticket.number, "title": ticket.title,
                                       "parent": (context or {}).get("parent_number", "")}
         body = render_to_string(f"email/{reason}.txt", ctx)
-        created.append(Notification.objects.create(ticket=ticket, recipient=user, to_email=address,
-                                                   reason=reason, subject=subject[:250], body=body))
+        rows.append(Notification(ticket=ticket, recipient=user, to_email=address,
+                                 reason=reason, subject=subject[:250], body=body))
+    created = Notification.objects.bulk_create(rows)
     for note in created:
         send_notification.delay_on_commit(note.pk)
     return created

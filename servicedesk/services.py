@@ -12,8 +12,7 @@ from collections.abc import Iterable
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,11 +46,35 @@ def service(func):
 
 def ticket_number_next(*, kind: str) -> str:
     """Next human number for ``kind``; the row lock serialises creators, a rollback returns it."""
-    TicketSequence.objects.get_or_create(kind=kind)
-    seq = TicketSequence.objects.filter(kind=kind)
-    seq.update(last_value=F("last_value") + 1)
-    value = seq.values_list("last_value", flat=True).get()
-    return f"{NUMBER_PREFIX[TicketKind(kind)]}{value:0{NUMBER_DIGITS}d}"
+    table = TicketSequence._meta.db_table
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE kind = %s RETURNING last_value"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind])
+        row = cursor.fetchone()
+        if row is None:  # first ticket of this kind
+            TicketSequence.objects.get_or_create(kind=kind)
+            cursor.execute(sql, [kind])
+            row = cursor.fetchone()
+    return f"{NUMBER_PREFIX[TicketKind(kind)]}{row[0]:0{NUMBER_DIGITS}d}"
+
+
+def validate_text(*, title: str | None = None, description: str | None = None) -> None:
+    """The checks the database cannot make for us: blank titles, lengths, NUL characters."""
+    errors = {}
+    if title is not None:
+        if not title.strip():
+            errors["title"] = _("Write a short title.")
+        elif len(title) > 200:
+            errors["title"] = _("Keep the title under 200 characters.")
+        elif "\x00" in title:
+            errors["title"] = _("The title contains invalid characters.")
+    if description is not None:
+        if len(description) > MAX_BODY_CHARS:
+            errors["description"] = _("The description is too long.")
+        elif "\x00" in description:
+            errors["description"] = _("The description contains invalid characters.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def ticket_lock(*, ticket: Ticket, expected_version: int | None) -> Ticket:
@@ -104,14 +127,15 @@ def ticket_create(*, kind: str, workflow: Workflow, actor: User | None, requeste
     """Insert the shared record of a new ticket. Callers (process services) wrap it in @service."""
     if assignee is not None:
         _check_assignee(team=team, assignee=assignee)
+    validate_text(title=title, description=description)
     ticket = Ticket(
         kind=kind, number=ticket_number_next(kind=kind), title=title.strip(), description=description,
         state=workflow.initial, active=workflow.state(workflow.initial).active, priority=priority,
         requester=requester, organisation_id=requester.organisation_id, team=team, assignee=assignee,
         category=category, service=service, parent=parent,
     )
-    ticket.full_clean(exclude=["number", "search_document"])
-    ticket.save()
+    # Foreign keys and constraints are the database's to enforce; no per-field existence queries.
+    ticket.save(force_insert=True)
     timeline_record(ticket=ticket, actor=actor, kind=EventKind.CREATED, public=True, number=ticket.number)
     if team is not None:
         timeline_record(ticket=ticket, actor=actor, kind=EventKind.ASSIGNED, team=team.name,
@@ -130,7 +154,7 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, changes: dict, l
             changed.append(name)
             diff[name] = {"label": str(labels.get(name, name)), "from": _display(old), "to": _display(value)}
     if changed:
-        ticket.full_clean(exclude=["number", "search_document"])
+        validate_text(title=changes.get("title"), description=changes.get("description"))
         _touch(ticket, *changed)
         timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes=diff)
     return changed
