@@ -1,8 +1,9 @@
-"""Activates each signed-in person's own time zone for rendering (rule 9: time is explicit)."""
+"""Activates each signed-in person's own time zone and language (rules 9 and 10)."""
 
 import zoneinfo
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 
 class UserTimezoneMiddleware:
@@ -15,4 +16,9 @@ class UserTimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(tz_name)) if tz_name else timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
+        # A language chosen in the profile wins over the browser's Accept-Language.
+        language = getattr(getattr(request, "user", None), "language", "") or ""
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
