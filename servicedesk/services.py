@@ -252,6 +252,7 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, team: Team | None, assi
 # --- Conversation ---------------------------------------------------------------------------
 
 
+@service
 def comment_add(*, ticket: Ticket, actor: User, body: str, public: bool) -> Comment:
     """Add a public reply or (agents only) a work note; notify the other side of a public reply."""
     body = (body or "").strip()
@@ -281,6 +282,7 @@ def comment_add(*, ticket: Ticket, actor: User, body: str, public: bool) -> Comm
     return comment
 
 
+@service
 def time_entry_add(*, ticket: Ticket, actor: User, minutes: int, note: str) -> TimeEntry:
     require_agent(actor)
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
@@ -291,6 +293,7 @@ def time_entry_add(*, ticket: Ticket, actor: User, minutes: int, note: str) -> T
     return entry
 
 
+@service
 def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
                    comment: Comment | None = None) -> Attachment:
     """Store an uploaded file within the size and type limits (settings.ATTACHMENT_*)."""
@@ -327,6 +330,7 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
 # --- CI links and watchers ------------------------------------------------------------------
 
 
+@service
 def ticket_link_cis(*, ticket: Ticket, actor: User, cis: Iterable[ConfigurationItem]) -> list[ConfigurationItem]:
     require_agent(actor)
     existing = set(TicketCI.objects.filter(ticket=ticket).values_list("ci_id", flat=True))
@@ -341,6 +345,7 @@ def ticket_link_cis(*, ticket: Ticket, actor: User, cis: Iterable[ConfigurationI
     return added
 
 
+@service
 def ticket_unlink_ci(*, ticket: Ticket, actor: User, ci: ConfigurationItem) -> None:
     require_agent(actor)
     deleted, _count = TicketCI.objects.filter(ticket=ticket, ci=ci).delete()
@@ -348,6 +353,7 @@ def ticket_unlink_ci(*, ticket: Ticket, actor: User, ci: ConfigurationItem) -> N
         timeline_record(ticket=ticket, actor=actor, kind=EventKind.CI_UNLINKED, ci=ci.name, ci_id=ci.pk)
 
 
+@service
 def ticket_watch(*, ticket: Ticket, actor: User, user: User, watching: bool = True) -> None:
     if actor.pk != user.pk:
         require_agent(actor)
