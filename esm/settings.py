@@ -30,7 +30,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("ESM_ALLOW_INSECURE_KEY"):
-        raise RuntimeError("SECRET_KEY must be set (the ./esm launcher generates one under var/).")
+        raise RuntimeError("SECRET_KEY must be set (the ./esmctl launcher generates one under var/).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")

@@ -65,8 +65,12 @@ def _validate_category(category: Category | None) -> None:
 def incident_open(*, actor: User, requester: User, title: str, description: str = "", impact: int,
                   urgency: int, channel: str = Channel.PORTAL, category: Category | None = None,
                   service: ConfigurationItem | None = None, team: Team | None = None,
-                  assignee: User | None = None, cis: list[ConfigurationItem] | None = None) -> Ticket:
-    """Open an incident for ``requester``. Requesters open their own; agents open on behalf of callers."""
+                  assignee: User | None = None, cis: list[ConfigurationItem] | None = None,
+                  attachments=()) -> Ticket:
+    """Open an incident for ``requester``. Requesters open their own; agents open on behalf of callers.
+
+    ``attachments`` (uploaded files) are stored with it, all or nothing.
+    """
     is_agent = can_work_tickets(actor)
     if not is_agent:
         if requester.pk != actor.pk:
@@ -92,6 +96,8 @@ def incident_open(*, actor: User, requester: User, title: str, description: str 
     ticket.incident = incident
     if cis:
         desk.ticket_link_cis(ticket=ticket, actor=actor, cis=cis)
+    if attachments:
+        desk.attachments_add(ticket=ticket, actor=actor, uploads=attachments, public=True)
     notify(ticket=ticket, recipients=[requester], reason="created")
     if assignee is not None and assignee.pk != actor.pk:
         notify(ticket=ticket, recipients=[assignee], reason="assigned")
@@ -247,10 +253,21 @@ def allowed_transitions(*, ticket: Ticket, actor: User):
 
 
 @service
-def incident_comment(*, ticket: Ticket, actor: User, body: str, public: bool = True) -> Comment:
-    """Add a reply or work note; a requester's reply takes an incident off 'awaiting caller' hold."""
+def incident_comment(*, ticket: Ticket, actor: User, body: str, public: bool = True, attachments=(),
+                     minutes: int | None = None) -> Comment:
+    """Add a reply or work note with its files and (work notes only) time spent, all or nothing.
+
+    A requester's reply takes an incident off 'awaiting caller' hold.
+    """
     ticket = desk.ticket_lock(ticket=ticket, expected_version=None)
-    comment = desk.comment_add(ticket=ticket, actor=actor, body=body, public=public)
+    if minutes:
+        if public:
+            raise ValidationError({"minutes": _("Time is recorded with work notes, not with public replies.")})
+        comment = desk.time_entry_add(ticket=ticket, actor=actor, minutes=minutes, note=body).note
+    else:
+        comment = desk.comment_add(ticket=ticket, actor=actor, body=body, public=public)
+    if attachments:
+        desk.attachments_add(ticket=ticket, actor=actor, uploads=attachments, public=public, comment=comment)
     if public and actor.pk == ticket.requester_id and ticket.state == IncidentState.ON_HOLD:
         incident = Incident.objects.get(pk=ticket.pk)
         if incident.on_hold_reason == OnHoldReason.AWAITING_CALLER:

@@ -293,10 +293,8 @@ def time_entry_add(*, ticket: Ticket, actor: User, minutes: int, note: str) -> T
     return entry
 
 
-@service
-def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
-                   comment: Comment | None = None) -> Attachment:
-    """Store an uploaded file within the size and type limits (settings.ATTACHMENT_*)."""
+def attachment_check(upload) -> str:
+    """Refuse a file outside the size and type limits (settings.ATTACHMENT_*); return its clean name."""
     name = os.path.basename(getattr(upload, "name", "") or "").strip()
     if not name or "\x00" in name or len(name) > 200:
         raise ValidationError({"file": _("The file needs a valid name.")})
@@ -310,6 +308,14 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
                                % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}})
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
+    return name
+
+
+@service
+def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
+                   comment: Comment | None = None) -> Attachment:
+    """Store one uploaded file on a ticket."""
+    name = attachment_check(upload)
     if not public and not can_work_tickets(actor):
         public = True
     attachment = Attachment(ticket=ticket, comment=comment, name=name, size=upload.size,
@@ -320,11 +326,41 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, public: bool = True,
         with transaction.atomic():
             attachment.save()
             timeline_record(ticket=ticket, actor=actor, kind=EventKind.ATTACHMENT, public=public, name=name,
-                         attachment_id=attachment.pk)
+                            attachment_id=attachment.pk)
     except Exception:
         attachment.file.delete(save=False)  # leave no file without a row
         raise
     return attachment
+
+
+@service
+def attachments_add(*, ticket: Ticket, actor: User, uploads, public: bool = True,
+                    comment: Comment | None = None) -> list[Attachment]:
+    """Store several files all or nothing.
+
+    Every file is checked before any is written, and every refusal is reported at once under
+    ``attachments`` ("name: reason"); if writing fails half-way, the files already written are
+    removed, since file storage does not roll back with the transaction.
+    """
+    uploads = list(uploads or [])
+    errors = []
+    for upload in uploads:
+        try:
+            attachment_check(upload)
+        except ValidationError as exc:
+            name = os.path.basename(getattr(upload, "name", "") or "")
+            errors += [f"{name}: {message}" if name else message for message in exc.messages]
+    if errors:
+        raise ValidationError({"attachments": errors})
+    saved: list[Attachment] = []
+    try:
+        for upload in uploads:
+            saved.append(attachment_add(ticket=ticket, actor=actor, upload=upload, public=public, comment=comment))
+    except Exception:
+        for attachment in saved:
+            attachment.file.delete(save=False)
+        raise
+    return saved
 
 
 # --- CI links and watchers ------------------------------------------------------------------

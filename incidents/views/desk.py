@@ -406,25 +406,10 @@ def incident_merge(request, number: str):
 
 
 def _save_comment(request, ticket: Ticket, form: CommentForm) -> None:
-    """A reply or work note, its attachments and its time, all or nothing."""
-    stored: list[Attachment] = []
-    try:
-        with transaction.atomic():
-            data = form.cleaned_data
-            if data["minutes"]:
-                entry = desk_services.time_entry_add(ticket=ticket, actor=request.user, minutes=data["minutes"],
-                                                     note=data["body"])
-                comment = entry.note
-            else:
-                comment = services.incident_comment(ticket=ticket, actor=request.user, body=data["body"],
-                                                    public=form.public)
-            for upload in data["attachments"]:
-                stored.append(desk_services.attachment_add(ticket=ticket, actor=request.user, upload=upload,
-                                                           public=form.public, comment=comment))
-    except Exception:
-        for attachment in stored:  # rolled back: leave no file without its row
-            attachment.file.delete(save=False)
-        raise
+    """A reply or work note, its attachments and its time: one service call, all or nothing."""
+    data = form.cleaned_data
+    services.incident_comment(ticket=ticket, actor=request.user, body=data["body"], public=form.public,
+                              attachments=data["attachments"], minutes=data["minutes"] or None)
 
 
 @desk_required

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,11 +20,9 @@ from servicedesk.rendering import render_markdown
 from servicedesk.views.portal import (
     add_service_errors,
     ago,
-    attach_files,
     plain_state,
     portal_ticket_or_404,
     public_conversation,
-    stored_files_removed_on_failure,
 )
 
 from ..choices import Channel
@@ -66,12 +63,11 @@ def _open_incident(request, form: ReportForm) -> Ticket | None:
     """Open the incident and store its files in one transaction: a refused file leaves nothing behind."""
     data = form.cleaned_data
     try:
-        with stored_files_removed_on_failure() as saved, transaction.atomic():
-            ticket = incident_open(
-                actor=request.user, requester=request.user, title=data["title"], description=data["description"],
-                impact=data["impact"], urgency=data["urgency"], channel=Channel.PORTAL, service=data["service"],
-            )
-            attach_files(ticket=ticket, actor=request.user, files=data["attachments"], saved=saved)
+        ticket = incident_open(
+            actor=request.user, requester=request.user, title=data["title"], description=data["description"],
+            impact=data["impact"], urgency=data["urgency"], channel=Channel.PORTAL, service=data["service"],
+            attachments=data["attachments"],
+        )
     except ValidationError as exc:
         add_service_errors(form, exc, FIELD_ALIASES)
         return None
@@ -125,11 +121,8 @@ def reply(request, number):
         return redirect(_ticket_url(ticket))
     if form.is_valid():
         try:
-            with stored_files_removed_on_failure() as saved, transaction.atomic():
-                comment = incident_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"],
-                                           public=True)
-                attach_files(ticket=ticket, actor=request.user, files=form.cleaned_data["attachments"],
-                             saved=saved, comment=comment)
+            incident_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"], public=True,
+                             attachments=form.cleaned_data["attachments"])
         except ValidationError as exc:
             add_service_errors(form, exc, FIELD_ALIASES)
         except DomainError as exc:

@@ -6,10 +6,8 @@ public side of a ticket is ever shown (``public_conversation``), and someone els
 these helpers (incidents/views/portal.py).
 """
 
-import os
 import re
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,7 +32,6 @@ from ..forms_portal import TicketListFilterForm
 from ..models import Attachment, Ticket
 from ..queries import TICKET_ORDERINGS, search_tickets, ticket_timeline, tickets_visible_to
 from ..rendering import render_markdown
-from ..services import attachment_add
 from ..workflow import state_of
 
 HOME_OPEN_TICKETS = 5
@@ -297,34 +294,6 @@ def public_conversation(ticket: Ticket, viewer) -> tuple[list[Attachment], list[
 
 
 # --- Writes shared by portal forms -----------------------------------------------------------
-
-
-@contextmanager
-def stored_files_removed_on_failure():
-    """Collect saved attachments; if the block fails, remove their files from storage too.
-
-    The rows roll back with the transaction, but file storage is not transactional.
-    """
-    saved: list[Attachment] = []
-    try:
-        yield saved
-    except BaseException:
-        for attachment in saved:
-            attachment.file.delete(save=False)
-        raise
-
-
-def attach_files(*, ticket: Ticket, actor, files, saved: list, comment=None) -> None:
-    """Add each upload through the service; report every refused file at once, then fail."""
-    errors = []
-    for upload in files:
-        try:
-            saved.append(attachment_add(ticket=ticket, actor=actor, upload=upload, public=True, comment=comment))
-        except ValidationError as exc:
-            name = os.path.basename(getattr(upload, "name", "") or "")
-            errors += [f"{name}: {message}" if name else message for message in exc.messages]
-    if errors:
-        raise ValidationError({"attachments": errors})
 
 
 def add_service_errors(form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:

@@ -288,3 +288,33 @@ def test_rolled_back_write_sends_nothing(requester, django_capture_on_commit_cal
             services.incident_open(actor=requester, requester=requester, title="x", impact=3, urgency=3)
             raise RuntimeError
     assert mail.outbox == [] and not Notification.objects.exists()
+
+
+def test_open_with_attachments_is_all_or_nothing(requester, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from servicedesk.models import Attachment
+
+    good = SimpleUploadedFile("screen.png", b"png-bytes")
+    bad = SimpleUploadedFile("virus.exe", b"MZ")
+    with pytest.raises(ValidationError) as exc:
+        services.incident_open(actor=requester, requester=requester, title="x", impact=3, urgency=3,
+                               attachments=[good, bad])
+    assert exc.value.message_dict["attachments"][0].startswith("virus.exe:")
+    assert not Ticket.objects.exists() and not Attachment.objects.exists()
+    assert not [f for f in settings.MEDIA_ROOT.rglob("*") if f.is_file()], "no file left without its row"
+    ticket = services.incident_open(actor=requester, requester=requester, title="x", impact=3, urgency=3,
+                                    attachments=[SimpleUploadedFile("screen.png", b"png-bytes")])
+    assert [a.name for a in ticket.attachments.all()] == ["screen.png"]
+
+
+def test_work_note_with_time_and_file(make_incident, agent, requester):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = make_incident()
+    note = services.incident_comment(ticket=ticket, actor=agent, body="Swapped the disk", public=False, minutes=25,
+                                     attachments=[SimpleUploadedFile("log.txt", b"smart: failing")])
+    assert not note.public and note.attachments.get().public is False
+    assert ticket.time_entries.get().minutes == 25
+    with pytest.raises(ValidationError):
+        services.incident_comment(ticket=ticket, actor=agent, body="reply", public=True, minutes=5)
