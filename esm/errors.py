@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """A request that breaks a business rule. HTTP 409 unless a subclass says otherwise."""
@@ -34,8 +36,8 @@ class StaleVersion(DomainError):
 
     def __init__(self, *, current_version: int):
         super().__init__(
-            "This record was changed by someone else since you opened it. "
-            "Reload it, check the changes and try again.",
+            _("This record was changed by someone else since you opened it. "
+              "Reload it, check the changes and try again."),
             extra={"current_version": current_version},
         )
         self.current_version = current_version

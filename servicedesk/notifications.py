@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
 
@@ -53,9 +54,11 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
     for user, address in targets:
         ctx = {"ticket": ticket, "comment": comment, "recipient": user, "reason": reason,
                **ticket_urls(ticket), **(context or {})}
-        subject = SUBJECTS[reason] % {"number": ticket.number, "title": ticket.title,
-                                      "parent": (context or {}).get("parent_number", "")}
-        body = render_to_string(f"email/{reason}.txt", ctx)
+        # Each person reads mail in their own language, whoever caused it.
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            subject = str(SUBJECTS[reason]) % {"number": ticket.number, "title": ticket.title,
+                                               "parent": (context or {}).get("parent_number", "")}
+            body = render_to_string(f"email/{reason}.txt", ctx)
         rows.append(Notification(ticket=ticket, recipient=user, to_email=address,
                                  reason=reason, subject=subject[:250], body=body))
     created = Notification.objects.bulk_create(rows)

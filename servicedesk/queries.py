@@ -84,15 +84,6 @@ def queue_filter(user, queue: str) -> Q:
     return Q(active=True)  # "open"
 
 
-QUEUES = [
-    ("mine", "My work"),
-    ("my_teams", "My teams"),
-    ("unassigned", "Unassigned"),
-    ("major", "Major incidents"),
-    ("open", "All open"),
-    ("all", "Everything"),
-]
-
 # Orderings offered by lists: each walks a composite index (see Ticket.Meta.indexes).
 TICKET_ORDERINGS = {
     "priority": ("priority", "id"),

@@ -122,3 +122,16 @@ def test_markdown_is_sanitised(source, forbidden):
 def test_markdown_keeps_formatting():
     html = render_markdown("**bold** and `code`\n\n- item")
     assert "<strong>bold</strong>" in html and "<code>code</code>" in html and "<li>item</li>" in html
+
+
+def test_mail_is_written_in_the_recipients_language(agent, requester):
+    from django.utils import translation
+
+    from servicedesk.models import Notification
+
+    requester.language = "ko"
+    requester.save()
+    with translation.override("en"):
+        incidents.incident_open(actor=agent, requester=requester, title="VPN", impact=3, urgency=3)
+    note = Notification.objects.get(recipient=requester)
+    assert "INC0000001" in note.subject and "received" not in note.subject

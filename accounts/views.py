@@ -1,0 +1,21 @@
+"""Views about the signed-in person."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, which also remembers the choice on the person's profile.
+
+    The profile language is what ``esm.middleware.UserTimezoneMiddleware`` activates on every
+    request and what e-mails to this person are written in.
+    """
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        get_user_model().objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return django_set_language(request)
