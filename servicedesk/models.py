@@ -141,6 +141,8 @@ class Ticket(VersionedModel):
         indexes = [
             # Queue orderings walk these with keyset pagination (esm.pagination).
             models.Index(fields=["priority", "id"], condition=Q(active=True), name="ticket_active_prio_idx"),
+            models.Index(fields=["state", "priority", "id"], condition=Q(active=True), name="ticket_state_prio_idx"),
+            models.Index(fields=["priority", "id"], name="ticket_prio_idx"),  # "everything" by priority
             models.Index(fields=["team", "priority", "id"], condition=Q(active=True), name="ticket_team_prio_idx"),
             models.Index(fields=["assignee", "priority", "id"], condition=Q(active=True),
                          name="ticket_assignee_prio_idx"),
