@@ -1,0 +1,1 @@
+"""Benchmarks against DESIGN.md's performance budgets; see bench/README.md."""

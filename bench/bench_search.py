@@ -1,0 +1,110 @@
+"""Time ``servicedesk.queries.search_tickets`` over the whole ticket table, Korean included.
+
+    .venv/bin/python -m bench.bench_search [--runs 50] [--database-url URL]
+
+Each search is the query a console or API page runs: the agent's list queryset
+(``ticket_list_queryset``), the search condition, an ordering and the first 51 rows (a page of 50
+and one to know there is a next page). Two shapes per term: everything newest first, and open
+tickets by priority. For each: rows matched (counted once, untimed), p50/p95/max of ``--runs``
+executions, and the plan's scans (is ``ticket_search_idx`` used?). The slowest plan is printed.
+
+Budget (DESIGN.md): ticket search incl. Korean text < 200 ms at 1,000,000 tickets.
+"""
+
+import argparse
+import statistics
+import time
+
+from bench.bench_queue import explain
+from bench.common import (
+    add_database_argument,
+    add_quiet_argument,
+    bench_agent,
+    machine_summary,
+    percentile,
+    setup_django,
+    summarise_ms,
+    wait_until_quiet,
+)
+
+BUDGET_MS = 200.0
+
+TERMS = [
+    ("English word", "printer"),
+    ("English word, prefix", "pass"),
+    ("Korean two-syllable noun", "서버"),
+    ("Korean two-syllable noun", "장애"),
+    ("Korean multi-word", "메일 서버 장애"),
+    ("Korean + English", "VPN 접속"),
+    ("rare combination", "GlobalProtect 인증서"),
+    ("no match", "kubernetes"),
+]
+
+
+def shapes(user):
+    from servicedesk.queries import ticket_list_queryset
+
+    base = ticket_list_queryset(user)
+    return [
+        ("all, newest", lambda qs: qs.order_by("-opened_at", "-id"), base),
+        ("open, priority", lambda qs: qs.order_by("priority", "id"), base.filter(active=True)),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_database_argument(parser)
+    parser.add_argument("--runs", type=int, default=50)
+    add_quiet_argument(parser)
+    args = parser.parse_args()
+    setup_django(args.database_url)
+    wait_until_quiet(args.wait_quiet)
+
+    from django.db import connection
+
+    from servicedesk.models import Ticket
+    from servicedesk.queries import search_tickets
+
+    agent = bench_agent()
+    numbers = Ticket.objects.filter(kind="incident").order_by("id").values_list("number", flat=True)
+    number = numbers[Ticket.objects.count() // 2]  # one from the middle
+    terms = [*TERMS, ("ticket number", number)]
+
+    print(machine_summary())
+    print("\nplan ms / exec ms: PostgreSQL's planning and execution time of the query (EXPLAIN ANALYZE)")
+    print(f"\n{'search':<44} {'shape':<15} {'matches':>8}  {'timing':<58} {'plan ms':>7} {'exec ms':>7} {'plan'}")
+    results = []
+    for label, text in terms:
+        for shape_name, order, base in shapes(agent):
+            searched = search_tickets(base, text)
+            matches = searched.count()
+            page = order(searched)[:51]
+            for _ in range(3):
+                list(page.all())  # a fresh queryset: no result cache
+            samples = []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                list(page.all())  # a fresh queryset: no result cache
+                samples.append((time.perf_counter() - started) * 1000)
+            with connection.cursor() as cur:  # the exact SQL with bound parameters
+                compiled, params = page.query.sql_with_params()
+                sql = cur.mogrify(compiled, params).decode()
+            planning, execution, plan = explain(sql)
+            uses_gin = "ticket_search_idx" in plan
+            results.append({"label": f"{label}: {text}", "shape": shape_name, "samples": samples, "sql": sql,
+                            "p95": percentile(samples, 95)})
+            print(f"{label + ': ' + text:<44} {shape_name:<15} {matches:>8,}  {summarise_ms(samples):<58} "
+                  f"{planning:7.1f} {execution:7.1f} {'GIN' if uses_gin else '   '} {plan[:160]}", flush=True)
+
+    over = [r for r in results if r["p95"] >= BUDGET_MS]
+    print(f"\nbudget p95 < {BUDGET_MS:.0f} ms: " + ("met by every search" if not over else
+          "MISSED by " + "; ".join(f"{r['label']} ({r['shape']}, p95 {r['p95']:.0f} ms)" for r in over)))
+    print(f"median of the p50s: {statistics.median(statistics.median(r['samples']) for r in results):.1f} ms")
+    slowest = max(results, key=lambda r: r["p95"])
+    print(f"\nslowest: {slowest['label']} ({slowest['shape']}), p95 {slowest['p95']:.1f} ms:")
+    print(slowest["sql"])
+    print(explain(slowest["sql"], analyze_text=True)[2])
+
+
+if __name__ == "__main__":
+    main()
