@@ -1,4 +1,9 @@
-"""One FilterSet per list, used by the console pages and the API alike (same parameter names)."""
+"""One FilterSet per list, used by the console pages and the API alike (same parameter names).
+
+Multiple-choice filters are declared ``distinct=False``: none of them crosses a many-valued
+relation, and django-filter's default DISTINCT would make PostgreSQL sort every matching row
+instead of walking the queue's index (measured: 0.9 s instead of milliseconds at 1M tickets).
+"""
 
 import django_filters as filters
 from django import forms
@@ -14,24 +19,33 @@ from .workflow import all_state_choices
 
 
 class TicketFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label=_("Search"), max_length=200,
-                           help_text=_("Words in the title or description (Korean too), or a ticket number."))
-    kind = filters.MultipleChoiceFilter(choices=TicketKind.choices, label=_("Kind"))
+    q = filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        max_length=200,
+        help_text=_("Words in the title or description (Korean too), or a ticket number."),
+    )
+    kind = filters.MultipleChoiceFilter(distinct=False, choices=TicketKind.choices, label=_("Kind"))
     # A callable, read on every use: the set of states grows as process apps register workflows.
-    state = filters.MultipleChoiceFilter(choices=all_state_choices, label=_("State"))
-    priority = filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    state = filters.MultipleChoiceFilter(distinct=False, choices=all_state_choices, label=_("State"))
+    priority = filters.MultipleChoiceFilter(distinct=False, choices=Priority.choices, label=_("Priority"))
     active = filters.BooleanFilter(label=_("Open"), widget=forms.NullBooleanSelect)
-    team_id = filters.ModelMultipleChoiceFilter(field_name="team", queryset=Team.objects.all(), label=_("Team"))
-    assignee_id = filters.ModelMultipleChoiceFilter(field_name="assignee", queryset=User.objects.all(),
-                                                    label=_("Assignee"))
-    unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label=_("Unassigned"),
-                                       widget=forms.NullBooleanSelect)
-    requester_id = filters.ModelChoiceFilter(field_name="requester", queryset=User.objects.all(),
-                                             label=_("Requester"))
-    category_id = filters.ModelMultipleChoiceFilter(field_name="category", queryset=Category.objects.all(),
-                                                    label=_("Category"))
+    team_id = filters.ModelMultipleChoiceFilter(
+        distinct=False, field_name="team", queryset=Team.objects.all(), label=_("Team")
+    )
+    assignee_id = filters.ModelMultipleChoiceFilter(
+        distinct=False, field_name="assignee", queryset=User.objects.all(), label=_("Assignee")
+    )
+    unassigned = filters.BooleanFilter(
+        field_name="assignee", lookup_expr="isnull", label=_("Unassigned"), widget=forms.NullBooleanSelect
+    )
+    requester_id = filters.ModelChoiceFilter(field_name="requester", queryset=User.objects.all(), label=_("Requester"))
+    category_id = filters.ModelMultipleChoiceFilter(
+        distinct=False, field_name="category", queryset=Category.objects.all(), label=_("Category")
+    )
     service_id = filters.ModelMultipleChoiceFilter(
-        field_name="service", queryset=ConfigurationItem.objects.services(), label=_("Service"))
+        distinct=False, field_name="service", queryset=ConfigurationItem.objects.services(), label=_("Service")
+    )
     opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened after"))
     opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt", label=_("Opened before"))
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated after"))
