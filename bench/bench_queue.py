@@ -165,10 +165,11 @@ def run(args) -> None:
         name, params = cases(front_line)[0]
         print_profile(f"{url} {name}", lambda: get(params))
 
-    print(f"\nload average after: {os.getloadavg()}")
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     over = [r for r in results if r["p95"] >= BUDGET_P95_MS]
-    print(f"budget p95 < {BUDGET_P95_MS:.0f} ms: "
-          + ("met by every case" if not over else "MISSED by " + ", ".join(f"{r['case']} ({r['page']})" for r in over)))
+    print(f"budget p95 < {BUDGET_P95_MS:.0f} ms: " + (
+        "met by every page" if not over else
+        f"MISSED by {len(over)} of {len(results)} pages: " + ", ".join(f"{r['case']} ({r['page']})" for r in over)))
     print(f"query counts seen: {sorted({r['queries'] for r in results})}")
 
     print("\nmain query plans (EXPLAIN ANALYZE, first page of each case): planning ms, execution ms, plan")

@@ -193,9 +193,10 @@ def ensure_world(*, requesters: int, agents: int, seed: int = 42) -> None:
     memberships += [UserGroups(user_id=t.lead_id, group_id=groups[roles.TEAM_LEAD].pk) for t in teams]
     UserGroups.objects.bulk_create(memberships, ignore_conflicts=True)
     TeamMembers = Team.members.through
-    TeamMembers.objects.bulk_create(
-        [TeamMembers(team_id=t.pk, user_id=u.pk) for t in teams for u in {m.pk: m for m in team_members[t.name]}.values()]
-    )
+    TeamMembers.objects.bulk_create([
+        TeamMembers(team_id=team.pk, user_id=user_id)
+        for team in teams for user_id in dict.fromkeys(m.pk for m in team_members[team.name])  # once each
+    ])
 
     service_class = CIClass.objects.get(slug=BUSINESS_SERVICE_CLASS)
     team_by_name = {t.name: t for t in teams}
