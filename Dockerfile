@@ -39,7 +39,8 @@ USER esm
 
 # Static files are collected at build time (whitenoise serves them); the key is a throwaway
 # that only lets the settings load.
-RUN SECRET_KEY=collectstatic-at-build-time python manage.py collectstatic --noinput -v 0
+RUN SECRET_KEY=collectstatic-at-build-time python manage.py vendor_assets \
+    && SECRET_KEY=collectstatic-at-build-time python manage.py collectstatic --noinput -v 0
 
 EXPOSE 8000
 

@@ -129,6 +129,7 @@ def cmd_run(args: list[str]) -> int:
     port = int(os.environ.get("PORT", "8000"))
     check(manage("check", "--database", "default"))
     check(manage("migrate", "--noinput"))
+    check(manage("vendor_assets"))
     check(manage("collectstatic", "--noinput", "-v", "0"))
     check(manage("seed_demo"))
 
@@ -173,6 +174,7 @@ def cmd_test(args: list[str]) -> int:
     VAR_DIR.mkdir(exist_ok=True)
     check([PY, "-m", "ruff", "check", "."])
     check(manage("makemigrations", "--check", "--dry-run"))
+    check(manage("vendor_assets"))
     check(manage("spectacular", "--validate", "--fail-on-warn", "--file", str(VAR_DIR / "schema.yml")))
 
     workers = int(os.environ.get("ESM_TEST_WORKERS", "2"))

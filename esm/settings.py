@@ -201,6 +201,10 @@ try:  # Bootstrap comes from PyPI (bootstrap-wrapper); served by whitenoise unde
     STATICFILES_DIRS.append(("bootstrap", list(_bootstrap_pkg.__path__)[0]))
 except ImportError:  # pragma: no cover - the package is a pinned dependency
     pass
+# Chart.js and cytoscape.js, fetched from the npm registry by `manage.py vendor_assets` (esm/vendor.py).
+VENDOR_DIR = Path(os.environ.get("ESM_VENDOR_DIR", BASE_DIR / "var" / "vendor"))
+VENDOR_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS.append(("vendor", VENDOR_DIR))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
