@@ -43,6 +43,13 @@ class Organisation(TimestampedModel):
         return self.name
 
 
+def display_name(first_name: str, last_name: str, username: str) -> str:
+    """"Minji Kim" for Latin names, "김민지" for Korean ones (family name first, no space)."""
+    if HANGUL.search(last_name + first_name):
+        return f"{last_name}{first_name}".strip() or username
+    return f"{first_name} {last_name}".strip() or username
+
+
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
     exclude=["password", "last_login"],
@@ -72,10 +79,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        """"Minji Kim" for Latin names, "김민지" for Korean ones (family name first, no space)."""
-        if HANGUL.search(self.last_name + self.first_name):
-            return f"{self.last_name}{self.first_name}".strip() or self.username
-        return self.get_full_name() or self.username
+        return display_name(self.first_name, self.last_name, self.username)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

@@ -7,6 +7,7 @@ Error bodies follow one shape: ``{"detail": "...", "code": "..."}`` for request-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -108,3 +109,19 @@ ERR_412 = OpenApiResponse(StaleSerializer, description="The record changed since
 READ_ERRORS = {401: ERR_401, 403: ERR_403, 404: ERR_404}
 LIST_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403}
 WRITE_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404, 409: ERR_409, 412: ERR_412}
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, skipped when the request names none of the list's filters.
+
+    Building and validating a FilterSet form costs several milliseconds of CPU per request even
+    when nothing is filtered (a list endpoint's budget is about 10); with none of its parameters
+    present it would return the queryset unchanged anyway (no filter declares a default).
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(name in request.query_params
+                                                   for name in filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -52,9 +52,12 @@ def _decode(cursor: str) -> dict:
 
 
 def _value_of(obj, name: str):
-    value = obj
-    for part in name.split("__"):
-        value = getattr(value, part)
+    if isinstance(obj, dict):  # a .values() row
+        value = obj[name]
+    else:
+        value = obj
+        for part in name.split("__"):
+            value = getattr(value, part)
     if isinstance(value, datetime):
         return value.isoformat()
     return value

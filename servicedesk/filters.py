@@ -54,5 +54,13 @@ class TicketFilterSet(filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    def __init__(self, data=None, *args, **kwargs):
+        # Copy, build and validate only the filters the request names: django-filter deep-copies and
+        # validates all of them (twenty) on every request, a few milliseconds of CPU for nothing.
+        # Lists use the set's results and errors only; no page renders its form.
+        if data is not None:
+            self.base_filters = {name: f for name, f in type(self).base_filters.items() if name in data}
+        super().__init__(data, *args, **kwargs)
+
     def filter_q(self, queryset, name, value):
         return search_tickets(queryset, value)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -66,20 +67,22 @@ from servicedesk.queries import (
 from .. import services
 from ..choices import Channel
 from ..filters import IncidentFilterSet
-from ..queries import incidents_visible_to
+from ..queries import incident_rows_queryset, incidents_visible_to
 from .serializers import (
     AssignSerializer,
     EscalateSerializer,
-    IncidentBriefSerializer,
     IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentListItemSerializer,
-    IncidentSerializer,
     IncidentUpdateSerializer,
+    IncidentUrls,
     MajorSerializer,
     MergeSerializer,
     ParentSerializer,
+    RowLookups,
     TransitionSerializer,
+    incident_brief_row,
+    incident_row,
     incident_url,
 )
 
@@ -168,13 +171,13 @@ class IncidentViewSet(viewsets.GenericViewSet):
     # --- The record -------------------------------------------------------------------------
 
     def list(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
         brief = request.query_params.get("brief", "").strip().lower() in TRUE_VALUES
-        serializer_class = IncidentBriefSerializer if brief else IncidentSerializer
-        return self.get_paginated_response(
-            serializer_class(page, many=True, context=self.get_serializer_context()).data
-        )
+        rows = self.paginate_queryset(self.filter_queryset(incident_rows_queryset(request.user, brief=brief)))
+        urls = IncidentUrls(request)
+        if brief:
+            return self.get_paginated_response([incident_brief_row(row, urls) for row in rows])
+        lookups, tz = RowLookups(rows), timezone.get_current_timezone()
+        return self.get_paginated_response([incident_row(row, urls, lookups, tz) for row in rows])
 
     def retrieve(self, request, number=None):
         return self.incident_response(self.get_object(self.detail_queryset()), reload=False)

@@ -15,13 +15,14 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.models import Team, User
+from accounts.models import Team, User, display_name
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
 from esm.pagination import InvalidCursor, keyset_paginate
@@ -34,7 +35,7 @@ from ..queries import (
     NUMBER_RE,
     TICKET_ORDERINGS,
     queue_filter,
-    ticket_list_queryset,
+    ticket_rows_queryset,
     tickets_visible_to,
 )
 from ..workflow import State, all_state_choices, state_of
@@ -101,12 +102,6 @@ def desk_required(view):
     return wrapper
 
 
-def when_keys() -> dict[str, str]:
-    """What ``desk/_when.html`` compares against to print times short: today → 14:05, this year → Mar 3."""
-    today = timezone.localdate()
-    return {"today_key": today.strftime("%Y%m%d"), "year_key": str(today.year)}
-
-
 def is_partial(request, target: str) -> bool:
     """An htmx request that wants only the element ``target`` back (not a history restore)."""
     htmx = getattr(request, "htmx", None)
@@ -131,21 +126,30 @@ class FilterSelect:
     options: list[tuple[str, str]]
     selected: set[str] = field(default_factory=set)
 
+    def options_html(self) -> str:
+        """The ``<option>``s, built in one pass: the agents' select alone has hundreds."""
+        return format_html_join("", '<option value="{}"{}>{}</option>', (
+            (value, mark_safe(" selected") if value in self.selected else "", label)  # noqa: S308 - constant
+            for value, label in self.options
+        ))
+
 
 def _filter_selects(params: QueryDict) -> list[FilterSelect]:
-    """The filter bar's choices. Fixed queries whatever the queue's size; agents only as assignees."""
-    teams = Team.objects.filter(active=True).only("id", "name")
-    agents = (User.objects.filter(is_active=True, teams__active=True).distinct()
-              .only("id", "username", "first_name", "last_name"))
+    """The filter bar's choices: five small queries whatever the queue's size; agents only as assignees."""
+    teams = Team.objects.filter(active=True).order_by("name").values_list("id", "name")
+    agents = (User.objects.filter(is_active=True, pk__in=Team.members.through.objects.filter(team__active=True)
+                                  .values("user_id"))
+              .order_by("first_name", "last_name", "username").values_list("id", "first_name", "last_name", "username"))
     categories = Category.objects.filter(active=True).select_related("parent")
-    services = ConfigurationItem.objects.services().only("id", "name")
+    services = ConfigurationItem.objects.services().order_by("name").values_list("id", "name")
     selects = [
         FilterSelect("state", _("State"), [(str(v), str(label)) for v, label in all_state_choices()]),
         FilterSelect("priority", _("Priority"), [(str(v), f"P{v}") for v in Priority.values]),
-        FilterSelect("team_id", _("Team"), [(str(t.pk), t.name) for t in teams]),
-        FilterSelect("assignee_id", _("Assignee"), [(str(u.pk), u.display_name) for u in agents]),
+        FilterSelect("team_id", _("Team"), [(str(pk), name) for pk, name in teams]),
+        FilterSelect("assignee_id", _("Assignee"), [(str(pk), display_name(first, last, username))
+                                                     for pk, first, last, username in agents]),
         FilterSelect("category_id", _("Category"), [(str(c.pk), str(c)) for c in categories]),
-        FilterSelect("service_id", _("Service"), [(str(s.pk), s.name) for s in services]),
+        FilterSelect("service_id", _("Service"), [(str(pk), name) for pk, name in services]),
     ]
     for select in selects:
         select.selected = set(params.getlist(select.name))
@@ -177,8 +181,8 @@ def queue(request):
 
     queue_name = params.get("queue") if params.get("queue") in QUEUE_LABELS else DEFAULT_QUEUE
     # A row shows neither the description nor the search document: don't read them (they can be large).
-    base = (ticket_list_queryset(request.user).filter(queue_filter(request.user, queue_name))
-            .defer("description", "search_document"))
+    base = ticket_rows_queryset(request.user, select=("incident",), extra_fields=("incident__major",),
+                                lookups=("team", "service")).filter(queue_filter(request.user, queue_name))
     filterset = TicketFilterSet(params, queryset=base, request=request)
     ordering = params.get("ordering")
     if ordering not in TICKET_ORDERINGS:
@@ -214,7 +218,6 @@ def queue(request):
         "filter_query": filter_query,
         "page_query": page_query,
         "sort_query": _query_without(params, "cursor", "ordering", "go"),
-        **when_keys(),
         "filtered": any(params.get(s) for s in ("q", "state", "priority", "team_id", "assignee_id",
                                                  "category_id", "service_id")),
     }

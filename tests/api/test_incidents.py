@@ -178,6 +178,26 @@ def test_no_put_or_delete(agent_api, incident):
 # --- List -----------------------------------------------------------------------------------
 
 
+def test_list_rows_equal_the_documented_serializers_field_for_field(agent_api, make_incident, team, agent,
+                                                                    service, rf):
+    """The list builds rows directly for speed; they must be exactly what the schema's serializers give."""
+    from incidents.api.serializers import IncidentBriefSerializer, IncidentSerializer
+    from incidents.queries import incident_detail_queryset
+    from servicedesk.models import Category
+
+    category = Category.objects.create(name="Network", parent=Category.objects.create(name="IT"))
+    full = make_incident(title="Full one", category=category, service=service)
+    agent_api.post(url(full.number, "assign"), {"team": team.pk, "assignee": agent.pk}, format="json")
+    make_incident(title="Bare one")  # no team, assignee, category or service: nulls
+    request = rf.get("/api/v1/incidents/", HTTP_HOST="testserver")
+    for params, serializer_class in (({}, IncidentSerializer), ({"brief": "1"}, IncidentBriefSerializer)):
+        rows = agent_api.get(INCIDENTS, params).data["results"]
+        tickets = {t.number: t for t in incident_detail_queryset(agent)}
+        expected = [dict(serializer_class(tickets[r["number"]], context={"request": request}).data) for r in rows]
+        assert [dict(r) for r in rows] == expected
+    assert rows and any(r["number"] == full.number for r in rows)
+
+
 def test_list_rows_filters_and_ordering(agent_api, make_incident, team, agent):
     low = make_incident(title="Low one", impact=3, urgency=3)
     high = make_incident(title="High one", impact=1, urgency=1)
