@@ -257,9 +257,14 @@ def incident_comment(*, ticket: Ticket, actor: User, body: str, public: bool = T
                      minutes: int | None = None) -> Comment:
     """Add a reply or work note with its files and (work notes only) time spent, all or nothing.
 
-    A requester's reply takes an incident off 'awaiting caller' hold.
+    A requester's reply takes an incident off 'awaiting caller' hold. Once the incident is closed
+    (or cancelled) the conversation is over for the requester: a problem that is back is a new
+    incident. Agents may still add notes.
     """
     ticket = desk.ticket_lock(ticket=ticket, expected_version=None)
+    if ticket.closed_at is not None and not can_work_tickets(actor):
+        raise DomainError(_("This incident is closed. If the problem is back, please report a new one."),
+                          code="closed")
     if minutes:
         if public:
             raise ValidationError({"minutes": _("Time is recorded with work notes, not with public replies.")})

@@ -12,11 +12,12 @@ from rest_framework import permissions, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Team, User
 from accounts.roles import WORK_TICKETS, can_work_tickets
-from esm.api import ERR_400, LIST_ERRORS, READ_ERRORS
+from esm.api import ERR_400, ERR_429, LIST_ERRORS, READ_ERRORS
 from esm.pagination import KeysetPagination
 
 from .serializers import AuthTokenCredentialsSerializer, AuthTokenSerializer, TeamSerializer, UserSerializer, parse_id
@@ -60,11 +61,13 @@ class AuthTokenView(APIView):
 
     authentication_classes: list = []  # credentials travel in the body; no session, so no CSRF
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
 
     @extend_schema(
         summary="Get an API token",
         request=AuthTokenCredentialsSerializer,
-        responses={200: AuthTokenSerializer, 400: ERR_400},
+        responses={200: AuthTokenSerializer, 400: ERR_400, 429: ERR_429},
         auth=[],
     )
     def post(self, request):

@@ -45,6 +45,18 @@ def test_token_refused_for_disabled_account(anonymous_api, requester):
     assert anonymous_api.post(TOKEN, {"username": "alice", "password": "password"}).status_code == 400
 
 
+def test_token_guessing_is_throttled_per_address(anonymous_api, requester):
+    wrong = {"username": "alice", "password": "guess"}
+    answers = [anonymous_api.post(TOKEN, wrong, format="json").status_code for _ in range(10)]
+    assert answers == [400] * 10
+    refused = anonymous_api.post(TOKEN, {"username": "alice", "password": "password"}, format="json")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.data["code"] == "throttled" and "token" not in refused.data
+    other_address = anonymous_api.post(TOKEN, {"username": "alice", "password": "password"}, format="json",
+                                       REMOTE_ADDR="10.1.2.3")
+    assert other_address.status_code == 200
+
+
 def test_token_endpoint_is_post_only(anonymous_api):
     assert anonymous_api.get(TOKEN).status_code == 405
 

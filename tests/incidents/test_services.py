@@ -258,6 +258,19 @@ def test_requester_cannot_write_work_notes(make_incident, requester):
         services.incident_comment(ticket=make_incident(), actor=requester, body="secret", public=False)
 
 
+def test_closed_incident_takes_no_more_requester_replies_but_agent_notes(make_incident, agent, requester):
+    ticket = make_incident()
+    services.incident_transition(ticket=ticket, actor=agent, to=S.CANCELLED)
+    comments_before = ticket.comments.count()
+    with pytest.raises(DomainError) as refused:
+        services.incident_comment(ticket=ticket, actor=requester, body="Still broken", public=True)
+    assert refused.value.code == "closed"
+    assert ticket.comments.count() == comments_before
+    services.incident_comment(ticket=ticket, actor=agent, body="Caller phoned again; told to open a new one.",
+                              public=False)
+    assert ticket.comments.count() == comments_before + 1
+
+
 def test_autoclose(make_incident, agent):
     old = make_incident()
     recent = make_incident()
