@@ -105,7 +105,7 @@ ERR_403 = OpenApiResponse(ErrorSerializer, description="Not allowed for this use
 ERR_404 = OpenApiResponse(ErrorSerializer, description="Not found (or not visible to this user).")
 ERR_409 = OpenApiResponse(ConflictSerializer, description="Refused by a business rule.")
 ERR_412 = OpenApiResponse(StaleSerializer, description="The record changed since the given If-Match version.")
-ERR_429 = OpenApiResponse(ErrorSerializer, description="Too many attempts; retry after the Retry-After header's seconds.")
+ERR_429 = OpenApiResponse(ErrorSerializer, description="Too many attempts; retry after Retry-After seconds.")
 
 READ_ERRORS = {401: ERR_401, 403: ERR_403, 404: ERR_404}
 LIST_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403}

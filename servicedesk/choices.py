@@ -44,3 +44,4 @@ class EventKind(models.TextChoices):
     PARENT = "parent", _("Parent set")
     MERGED = "merged", _("Merged")
     NOTIFIED = "notified", _("Notified")
+    WATCHERS = "watchers", _("Watchers changed")

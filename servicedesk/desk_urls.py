@@ -8,6 +8,7 @@ app_name = "desk"
 urlpatterns = [
     path("", desk.queue, name="queue"),
     path("tickets/<str:number>/", desk.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:number>/watchers/", desk.ticket_watchers, name="ticket_watchers"),
     path("lookup/users/", desk.user_lookup, name="user_lookup"),
     path("lookup/team-members/", desk.team_members, name="team_members"),
 ]

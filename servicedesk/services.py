@@ -390,10 +390,23 @@ def ticket_unlink_ci(*, ticket: Ticket, actor: User, ci: ConfigurationItem) -> N
 
 
 @service
-def ticket_watch(*, ticket: Ticket, actor: User, user: User, watching: bool = True) -> None:
+def ticket_watch(*, ticket: Ticket, actor: User, user: User, watching: bool = True) -> bool:
+    """Add ``user`` to the ticket's watchers (they get its public updates and may see it), or remove them.
+
+    Anyone who may see the ticket can watch or stop watching it themselves; only agents change
+    other people's watching. Returns whether anything changed.
+    """
     if actor.pk != user.pk:
         require_agent(actor)
+    through = Ticket.watchers.through.objects.filter(ticket_id=ticket.pk, user_id=user.pk)
     if watching:
+        if not user.is_active:
+            raise ValidationError({"user": _("%(name)s's account is disabled.") % {"name": user.display_name}})
+        if through.exists():
+            return False
         ticket.watchers.add(user)
-    else:
-        ticket.watchers.remove(user)
+    elif not through.delete()[0]:
+        return False
+    timeline_record(ticket=ticket, actor=actor, kind=EventKind.WATCHERS,
+                    **{"added" if watching else "removed": user.display_name, "user_id": user.pk})
+    return True

@@ -256,6 +256,10 @@ class TransitionSerializer(serializers.Serializer):
                                  help_text=_("Optional public reply recorded with the move."))
 
 
+class WatcherSerializer(serializers.Serializer):
+    user = id_field(User.objects.all(), required=False, help_text=_("Who should watch; default: you."))
+
+
 class AssignSerializer(serializers.Serializer):
     team = id_field(Team.objects.all(), allow_null=True, required=False)
     assignee = id_field(User.objects.all(), allow_null=True, required=False,

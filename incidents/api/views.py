@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.serializers import parse_id
+from accounts.api.serializers import BriefUserSerializer, parse_id
 from accounts.api.views import NAME_ORDERINGS
 from accounts.models import User
 from accounts.roles import can_work_tickets
@@ -81,6 +81,7 @@ from .serializers import (
     ParentSerializer,
     RowLookups,
     TransitionSerializer,
+    WatcherSerializer,
     incident_brief_row,
     incident_row,
     incident_url,
@@ -103,6 +104,7 @@ ETAG = OpenApiParameter(
 BRIEF = OpenApiParameter("brief", bool, OpenApiParameter.QUERY,
                          description="Return only number, title, state, priority and url per row.")
 CI_ID = OpenApiParameter("ci_id", int, OpenApiParameter.PATH, description="Id of the linked configuration item.")
+USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="Id of the watcher.")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 
 # Shorthands for the schema of actions that answer with the incident.
@@ -404,6 +406,43 @@ class IncidentViewSet(viewsets.GenericViewSet):
         with transaction.atomic():
             desk.ticket_link_cis(ticket=ticket, actor=request.user, cis=serializer.validated_data["cis"])
         return self.incident_response(ticket)
+
+    # --- Watchers --------------------------------------------------------------------------
+
+    @extend_schema(summary="People watching the incident",
+                   responses={200: BriefUserSerializer(many=True), **errors(400, 401, 403, 404)})
+    @action(detail=True, methods=["get"], keyset_orderings={"name": ("first_name", "last_name", "id")},
+            keyset_default_ordering="name", **LIST_ACTION)
+    def watchers(self, request, number=None):
+        ticket = self.get_object()
+        page = self.paginate_queryset(User.objects.filter(watched_tickets=ticket))
+        return self.get_paginated_response(BriefUserSerializer(page, many=True).data)
+
+    @extend_schema(summary="Add a watcher", request=WatcherSerializer,
+                   description="Watchers get the incident's public updates and may read it. Omit `user` to "
+                               "watch it yourself; only agents add other people.",
+                   responses={204: None, **errors(400, 401, 403, 404)})
+    @watchers.mapping.post
+    def add_watcher(self, request, number=None):
+        ticket = self.get_object()
+        serializer = WatcherSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data.get("user") or request.user
+        desk.ticket_watch(ticket=ticket, actor=request.user, user=user, watching=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Remove a watcher", parameters=[USER_ID],
+                   description="Anyone may stop watching; only agents remove other people.",
+                   responses={204: None, **errors(401, 403, 404)})
+    @action(detail=True, methods=["delete"], url_path=r"watchers/(?P<user_id>[^/]+)")
+    def remove_watcher(self, request, number=None, user_id=None):
+        ticket = self.get_object()
+        pk = parse_id(user_id)
+        user = User.objects.filter(pk=pk).first() if pk else None
+        if user is None:
+            raise Http404
+        desk.ticket_watch(ticket=ticket, actor=request.user, user=user, watching=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Unlink a configuration item (agents only)", parameters=[CI_ID],
                    responses={204: None, **errors(401, 403, 404)})

@@ -9,8 +9,9 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -19,14 +20,16 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Team, User, display_name
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
+from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate
 
+from .. import services as desk_services
 from ..choices import PRIORITY_BADGE, Priority, TicketKind
 from ..filters import TicketFilterSet
 from ..models import Category, Ticket
@@ -297,3 +300,38 @@ def team_members(request):
     groups = assignee_groups(int(raw)) if raw.isdigit() and len(raw) < 18 else []
     return render(request, "desk/_assignee_options.html", {"groups": groups, "selected": selected,
                                                            "grouped": False})
+
+
+# --- Watchers -------------------------------------------------------------------------------
+
+
+@desk_required
+@require_POST
+def ticket_watchers(request, number: str):
+    """Watch / stop watching (``action=watch|unwatch``), or add / remove someone (``action=add|remove&user=ID``)."""
+    ticket = tickets_visible_to(request.user).filter(number=number.strip().upper()).first()
+    url = ticket and ticket_desk_url(ticket.kind, ticket.number)
+    if not url:
+        raise Http404
+    action = request.POST.get("action", "")
+    raw_user = request.POST.get("user", "")
+    if action in ("watch", "unwatch"):
+        user = request.user
+    elif action in ("add", "remove") and raw_user.isdigit() and len(raw_user) < 18:
+        user = User.objects.filter(pk=int(raw_user)).first()
+    else:
+        user = None
+    if user is None:
+        messages.error(request, _("Choose a person first."))
+        return redirect(url + "#watchers")
+    try:
+        changed = desk_services.ticket_watch(ticket=ticket, actor=request.user, user=user,
+                                             watching=action in ("watch", "add"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        if changed:
+            messages.success(request, _("Watchers updated."))
+    return redirect(url + "#watchers")

@@ -347,3 +347,26 @@ def test_link_cis_errors(agent_api, requester_api, incident, ci):
     assert agent_api.post(url(incident.number, "cis"), {"cis": ci.pk}, format="json").status_code == 400
     assert requester_api.post(url(incident.number, "cis"), {"cis": [ci.pk]}, format="json").status_code == 403
     assert not TicketCI.objects.exists()
+
+
+# --- Watchers -------------------------------------------------------------------------------
+
+
+def test_watchers_added_listed_and_removed(agent_api, requester_api, other_requester_api, incident, agent,
+                                           other_requester, requester):
+    watchers = url(incident.number, "watchers")
+    assert other_requester_api.get(url(incident.number)).status_code == 404, "not theirs yet"
+    assert agent_api.post(watchers, {"user": other_requester.pk}, format="json").status_code == 204
+    assert [w["username"] for w in agent_api.get(watchers).data["results"]] == [other_requester.username]
+    assert other_requester_api.get(url(incident.number)).status_code == 200, "a watcher may read it"
+    assert agent_api.post(watchers, {}, format="json").status_code == 204, "watch it myself"
+    assert {w["id"] for w in agent_api.get(watchers).data["results"]} == {agent.pk, other_requester.pk}
+    assert requester_api.post(watchers, {"user": agent.pk}, format="json").status_code == 403, \
+        "only agents add other people"
+    assert requester_api.delete(f"{watchers}{agent.pk}/").status_code == 403
+    assert other_requester_api.delete(f"{watchers}{other_requester.pk}/").status_code == 204, "anyone may leave"
+    assert agent_api.delete(f"{watchers}99999/").status_code == 404
+    assert agent_api.post(watchers, {"user": "x"}, format="json").status_code == 400
+    kinds = list(TimelineEntry.objects.filter(ticket=incident, kind="watchers").values_list("data", flat=True))
+    assert [("added" in d, d["user_id"]) for d in kinds] == [(True, other_requester.pk), (True, agent.pk),
+                                                             (False, other_requester.pk)]

@@ -343,3 +343,32 @@ def test_saving_without_changes_writes_nothing(agent_client, incident):
     response = agent_client.post(url("edit", ticket), edit_data(ticket))
     assert response.status_code == 302
     assert fresh(ticket).version == ticket.version
+
+
+# --- Watchers -------------------------------------------------------------------------------
+
+
+def test_watch_add_and_remove_watchers_from_the_incident_page(agent_client, agent, make_incident, requester,
+                                                              other_requester):
+    from django.test import Client
+
+    ticket = make_incident()
+    watchers_url = reverse("desk:ticket_watchers", args=[ticket.number])
+    page = agent_client.get(detail(ticket)).content.decode()
+    assert 'id="watchers"' in page and "Add a watcher" in page
+    response = agent_client.post(watchers_url, {"action": "watch"})
+    assert response.status_code == 302 and response["Location"].endswith(detail(ticket) + "#watchers")
+    agent_client.post(watchers_url, {"action": "add", "user": other_requester.pk})
+    assert set(fresh(ticket).watchers.all()) == {agent, other_requester}
+    assert "Stop watching" in agent_client.get(detail(ticket)).content.decode()
+    agent_client.post(watchers_url, {"action": "remove", "user": other_requester.pk})
+    agent_client.post(watchers_url, {"action": "unwatch"})
+    assert not fresh(ticket).watchers.exists()
+    response = agent_client.post(watchers_url, {"action": "add", "user": "nobody"}, follow=True)
+    assert "Choose a person first." in flashed(response)
+    assert agent_client.post(reverse("desk:ticket_watchers", args=["INC9999999"]), {"action": "watch"}
+                             ).status_code == 404
+    assert agent_client.get(watchers_url).status_code == 405
+    requester_client = Client()
+    requester_client.force_login(requester)
+    assert requester_client.post(watchers_url, {"action": "watch"}).status_code == 403, "the console is for agents"
