@@ -86,8 +86,10 @@ def with_real_ids(operation, real_ids):
         for name in case.path_parameters or {}:
             if name in real_ids:
                 case.path_parameters[name] = real_ids[name]
-            elif name == "id":
-                case.path_parameters[name] = next(v for k, v in real_ids.items() if k in operation.path)
+            elif name == "id":  # the longest known collection in the path: "/cmdb/cis/" before "/cis/"
+                known = sorted((k for k in real_ids if k.startswith("/") and k in operation.path), key=len)
+                if known:
+                    case.path_parameters[name] = real_ids[known[-1]]
         return case
 
     return apply
