@@ -1,13 +1,47 @@
 """Admin for the CMDB's configuration: CI classes, and configuration items for quick fixes."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import F
 
-from .models import CIClass, ConfigurationItem
+from .attributes import validate_definition
+from .models import CIAttribute, CIClass, ConfigurationItem, RelationshipType
+
+
+class CIAttributeForm(forms.ModelForm):
+    class Meta:
+        model = CIAttribute
+        fields = ["key", "name", "type", "required", "choices", "help_text", "order"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                validate_definition(key=data.get("key", ""), type=data.get("type", ""),
+                                    choices=data.get("choices") or [])
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict)
+        return data
+
+
+class CIAttributeInline(admin.TabularInline):
+    """The attributes a class declares (its CIs also carry their ancestors' attributes)."""
+
+    model = CIAttribute
+    form = CIAttributeForm
+    extra = 0
+
+
+@admin.register(RelationshipType)
+class RelationshipTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "reverse_name", "slug", "propagates_impact")
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(CIClass)
 class CIClassAdmin(admin.ModelAdmin):
+    inlines = [CIAttributeInline]
     list_display = ("name", "slug", "parent")
     list_select_related = ("parent",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)

@@ -27,3 +27,25 @@ class Criticality(models.IntegerChoices):
 
 
 BUSINESS_SERVICE_CLASS = "business_service"
+
+
+CRITICALITY_BADGE = {1: "danger", 2: "warning", 3: "info", 4: "secondary"}
+STATUS_BADGE = {
+    "planned": "light", "ordered": "light", "in_stock": "secondary", "in_use": "success",
+    "in_maintenance": "warning", "retired": "dark", "disposed": "dark",
+}
+# Retired and disposed CIs are out of service: impact analysis does not traverse them.
+INACTIVE_STATUSES = ("retired", "disposed")
+
+
+class AttributeType(models.TextChoices):
+    TEXT = "text", _("Text")
+    INTEGER = "integer", _("Whole number")
+    DECIMAL = "decimal", _("Decimal number")
+    BOOLEAN = "boolean", _("Yes/no")
+    DATE = "date", _("Date")
+
+
+class ImpactDirection(models.TextChoices):
+    UPSTREAM = "upstream", _("Upstream (what depends on it)")
+    DOWNSTREAM = "downstream", _("Downstream (what it depends on)")

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 Ordering = tuple[str, ...]
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 class InvalidCursor(ValidationError):
@@ -71,8 +72,8 @@ def _coerce(model, name: str, raw):
     try:
         if field.get_internal_type() == "DateTimeField":
             value = parse_datetime(str(raw))
-            if value is None:
-                raise ValueError
+            if value is None or (value.utcoffset() is not None and abs(value.utcoffset()) > MAX_UTC_OFFSET):
+                raise ValueError  # PostgreSQL refuses offsets beyond ±15:59 with an error, not a 400
         else:
             value = field.to_python(raw)
     except (ValidationError, TypeError, ValueError, OverflowError):  # 2020-02-30, 1e400, "x" for an int …
@@ -90,10 +91,17 @@ def keyset_paginate(
     default_ordering: str,
     cursor: str | None,
     page_size: int,
+    ordering_filters: dict | None = None,
 ) -> KeysetPage:
-    """Return one page of ``queryset`` ordered by ``orderings[ordering]``, after/before ``cursor``."""
+    """Return one page of ``queryset`` ordered by ``orderings[ordering]``, after/before ``cursor``.
+
+    ``ordering_filters`` maps an ordering to the condition its rows must meet (a row comparison
+    cannot place NULLs, so an ordering on a nullable column lists only the rows that have one).
+    """
     if ordering not in orderings:
         ordering = default_ordering
+    if ordering_filters and ordering in ordering_filters:
+        queryset = queryset.filter(ordering_filters[ordering])
     fields = orderings[ordering]
     descending = fields[0].startswith("-")
     names = [f.lstrip("-") for f in fields]
@@ -165,6 +173,7 @@ class KeysetPagination(BasePagination):
                 default_ordering=default,
                 cursor=params.get("cursor"),
                 page_size=bounded_page_size(params.get("page_size"), default=self.page_size),
+                ordering_filters=getattr(view, "keyset_ordering_filters", None),
             )
         except InvalidCursor as exc:
             raise DRFValidationError({"cursor": exc.messages})

@@ -131,6 +131,12 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
+    # SLA warnings, breaches and escalations fall due in the database; this tick finds them (sla/scan.py).
+    "sla.scan_clocks": {
+        "task": "sla.scan_clocks",
+        "schedule": timedelta(seconds=env_int("SLA_SCAN_SECONDS", 5)),
+        "options": {"expires": 4},
+    },
     # Re-queues notifications whose task was lost (Redis restarted, worker killed).
     "servicedesk.flush_outbox": {
         "task": "servicedesk.flush_outbox",
@@ -141,6 +147,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.autoclose_resolved",
         "schedule": timedelta(minutes=15),
         "options": {"expires": 600},
+    },
+    # Flags imported CIs not seen for CMDB_STALE_DAYS, for configuration managers to review.
+    "cmdb.flag_stale_cis": {
+        "task": "cmdb.flag_stale_cis",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},
     },
 }
 
@@ -184,7 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "SlaAgreementTypeEnum": "sla.choices.AgreementType",
+        "PriorityEnum": "servicedesk.choices.Priority",
+    },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -242,7 +257,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ESM Service Desk <servicedesk@localhost>")
 
 # --- Process settings -------------------------------------------------------------------------
+SLA_BREACHING_SOON_MINUTES = env_int("SLA_BREACHING_SOON_MINUTES", 120)  # the console's "breaching soon" queue
 INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 5)
+SLA_SCAN_BATCH = env_int("SLA_SCAN_BATCH", 1000)  # clocks claimed per round of the breach scan
+SLA_SCAN_BUDGET = float(os.environ.get("SLA_SCAN_BUDGET", "3"))  # seconds one beat tick may spend
+SLA_REDRIVE_AFTER = env_int("SLA_REDRIVE_AFTER", 30)  # re-queue escalations still pending after this (s)
+CMDB_STALE_DAYS = env_int("CMDB_STALE_DAYS", 14)  # imported CIs unseen this long are flagged stale
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -24,6 +24,8 @@ urlpatterns = [
     path("attachments/<int:pk>/<str:name>", files.attachment_download, name="attachment_download"),
     path("portal/", include((portal_patterns, "portal"))),
     path("desk/incidents/", include(("incidents.desk_urls", "desk-incidents"))),
+    path("desk/cmdb/", include(("cmdb.desk_urls", "desk-cmdb"))),
+    path("desk/sla/", include(("sla.desk_urls", "desk-sla"))),
     path("desk/", include(("servicedesk.desk_urls", "desk"))),
     path("api/v1/", include("esm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

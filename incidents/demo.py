@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 
 from accounts.factories import OrganisationFactory, TeamFactory, UserFactory
 from accounts.models import Organisation, Team, User
+from cmdb import services as cmdb_services
 from cmdb.choices import BUSINESS_SERVICE_CLASS
 from cmdb.factories import CIFactory, ServiceFactory
-from cmdb.models import CIClass, ConfigurationItem
+from cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
 from servicedesk import services as desk
 from servicedesk.choices import TicketKind
 from servicedesk.factories import CategoryFactory
@@ -50,6 +51,8 @@ from .demo_data import (
     PEOPLE,
     PHRASES,
     RANDOM_SEED,
+    REDUNDANCY_GROUPS,
+    RELATIONSHIPS,
     REQUESTERS,
     RESOLUTION_CODES,
     SCENARIOS,
@@ -134,7 +137,29 @@ def cast_everyone() -> Cast:
         cis[name] = DemoCIFactory(name=name, ci_class=classes[slug], support_team=teams[team],
                                   owner_team=teams[team], description=description)
         created["other CIs"] += (name, slug) not in existing
+    created["relationships"] = relate_demo_cis({**services_by_name, **cis}, actor=people["config"])
     return Cast(people=people, teams=teams, services=services_by_name, cis=cis, created=created)
+
+
+def relate_demo_cis(by_name: dict[str, ConfigurationItem], *, actor) -> int:
+    """The demo estate's relationships and redundancy groups, through the CMDB's services; idempotent."""
+    types = {t.slug: t for t in RelationshipType.objects.all()}
+    existing = set(Relationship.objects.filter(source__in=by_name.values())
+                   .values_list("source_id", "target_id", "type_id"))
+    made = 0
+    for source, slug, target in RELATIONSHIPS:
+        key = (by_name[source].pk, by_name[target].pk, types[slug].pk)
+        if key not in existing:
+            cmdb_services.relationship_create(actor=actor, source=by_name[source], target=by_name[target],
+                                              type=types[slug])
+            made += 1
+    for ci_name, group_name, min_up, members in REDUNDANCY_GROUPS:
+        ci = by_name[ci_name]
+        if not RedundancyGroup.objects.filter(ci=ci, name=group_name).exists():
+            cmdb_services.redundancy_group_create(
+                actor=actor, ci=ci, name=group_name, min_up=min_up,
+                relationships=Relationship.objects.filter(source=ci, target__in=[by_name[m] for m in members]))
+    return made
 
 
 # --- Stories: incidents planned as steps at moments, played through the services ------------

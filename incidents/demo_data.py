@@ -111,7 +111,41 @@ OTHER_CIS = [  # name, class, support team, description
     ("hr-portal-web", "application", "Applications", "HR portal web application"),
     ("gw-web-01", "virtual_server", "Applications", "그룹웨어 web server"),
     ("prn-3f-01", "end_user_device", "Workplace", "3rd floor multifunction printer"),
+    ("Exchange", "application", "Applications", "Microsoft Exchange, two mailbox servers"),
+    ("vm-host-01", "physical_server", "Network", "Hypervisor host, rack A"),
+    ("vm-host-02", "physical_server", "Network", "Hypervisor host, rack B"),
+    ("san-01", "storage", "Network", "Storage array for the hypervisors"),
 ]
+
+# The demo estate's dependencies, "source <type> target" (the source fails when the target does).
+RELATIONSHIPS = [
+    ("E-mail", "depends_on", "Exchange"),
+    ("Exchange", "runs_on", "mail-01"),
+    ("Exchange", "runs_on", "mail-02"),
+    ("mail-01", "runs_on", "vm-host-01"),
+    ("mail-02", "runs_on", "vm-host-02"),
+    ("ERP", "depends_on", "erp-app-01"),
+    ("erp-app-01", "depends_on", "erp-db-01"),
+    ("erp-app-01", "runs_on", "vm-host-02"),
+    ("erp-db-01", "runs_on", "vm-host-01"),
+    ("HR portal", "depends_on", "hr-portal-web"),
+    ("hr-portal-web", "depends_on", "erp-db-01"),
+    ("hr-portal-web", "runs_on", "vm-host-02"),
+    ("그룹웨어", "depends_on", "gw-web-01"),
+    ("gw-web-01", "runs_on", "vm-host-01"),
+    ("VPN", "depends_on", "vpn-gw-01"),
+    ("Wi-Fi", "depends_on", "wlc-01"),
+    ("Printing", "depends_on", "prn-3f-01"),
+    ("vm-host-01", "depends_on", "san-01"),
+    ("vm-host-02", "depends_on", "san-01"),
+    ("vm-host-01", "connects_to", "core-sw-01"),
+    ("vm-host-02", "connects_to", "core-sw-01"),
+    ("vpn-gw-01", "connects_to", "core-sw-01"),
+    ("wlc-01", "connects_to", "core-sw-01"),
+    ("prn-3f-01", "connects_to", "core-sw-01"),
+]
+# Exchange keeps serving while one of its two mailbox servers is up.
+REDUNDANCY_GROUPS = [("Exchange", "Mailbox servers", 1, ["mail-01", "mail-02"])]
 
 
 @dataclass(frozen=True)

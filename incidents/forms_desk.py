@@ -245,6 +245,8 @@ class IncidentCreateForm(DeskForm):
                                   help_text=_("Empty: the service's support team, if it has one."))
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.filter(is_active=True),
                                       required=False)
+    cis = forms.ModelMultipleChoiceField(label=_("Affected CIs"), queryset=ConfigurationItem.objects.all(),
+                                         required=False, widget=forms.MultipleHiddenInput)
 
     SERVICE_FIELDS = ("requester", "channel", "title", "description", "impact", "urgency", "category", "service",
                       "team", "assignee")
@@ -256,7 +258,13 @@ class IncidentCreateForm(DeskForm):
         follow_team(self)
 
     def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+        return {**{name: self.cleaned_data[name] for name in self.SERVICE_FIELDS},
+                "cis": list(self.cleaned_data["cis"])}
+
+    def selected_cis(self) -> list[ConfigurationItem]:
+        """The CIs picked so far (kept when the form comes back with errors)."""
+        ids = [v for v in (self["cis"].value() or []) if str(v).isdigit() and len(str(v)) < 18][:100]
+        return list(ConfigurationItem.objects.filter(pk__in=ids).select_related("ci_class").order_by("name"))
 
 
 def attachment_limits() -> dict:

@@ -16,9 +16,10 @@ ROW_VALUES = (
     "version", "team_id", "category_id", "service_id",
     "requester_id", "requester__username", "requester__first_name", "requester__last_name",
     "assignee_id", "assignee__username", "assignee__first_name", "assignee__last_name",
-    "incident__impact", "incident__urgency", "incident__channel", "incident__major",
+    "incident__impact", "incident__urgency", "incident__channel", "incident__major", "sla_due_at",
 )
-BRIEF_ROW_VALUES = ("id", "number", "title", "state", "priority")
+# Keyset cursors are made from the row: every ordering's columns must be among the values.
+BRIEF_ROW_VALUES = ("id", "number", "title", "state", "priority", "opened_at", "updated_at", "sla_due_at")
 
 
 def incident_rows_queryset(user, *, brief: bool = False) -> QuerySet:

@@ -5,9 +5,12 @@ relation, and django-filter's default DISTINCT would make PostgreSQL sort every 
 instead of walking the queue's index (measured: 0.9 s instead of milliseconds at 1M tickets).
 """
 
+from datetime import timedelta
+
 import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
@@ -16,6 +19,24 @@ from .choices import Priority, TicketKind
 from .models import Category, Ticket
 from .queries import search_tickets
 from .workflow import all_state_choices
+
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601, with the offsets PostgreSQL accepts (Python takes up to ±24 h; beyond ±15:59 the
+    database refuses the value with an error instead of a 400)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        offset = value.utcoffset() if value is not None else None
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError(_("Time zone offsets range from -14:00 to +14:00."), code="invalid")
+        return value
+
+
+class BoundedIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
 
 
 class TicketFilterSet(filters.FilterSet):
@@ -46,9 +67,9 @@ class TicketFilterSet(filters.FilterSet):
     service_id = filters.ModelMultipleChoiceFilter(
         distinct=False, field_name="service", queryset=ConfigurationItem.objects.services(), label=_("Service")
     )
-    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened after"))
-    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt", label=_("Opened before"))
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated after"))
+    opened_after = BoundedIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened after"))
+    opened_before = BoundedIsoDateTimeFilter(field_name="opened_at", lookup_expr="lt", label=_("Opened before"))
+    updated_after = BoundedIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated after"))
 
     class Meta:
         model = Ticket

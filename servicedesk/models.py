@@ -68,7 +68,7 @@ class TicketSequence(models.Model):
 
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
-    exclude=["search_document"],
+    exclude=["search_document", "sla_due_at"],
 )
 class Ticket(VersionedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=TicketKind.choices)
@@ -119,6 +119,9 @@ class Ticket(VersionedModel):
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The nearest due time of the ticket's running SLA/OLA clocks, written by the SLA app
+    # (sla/services.py): the queue's "time left" order and "breaching soon" queue walk its index.
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
     search_document = models.GeneratedField(
         expression=SearchDocument(F("title"), F("description")),
         output_field=SearchVectorField(),
@@ -149,6 +152,8 @@ class Ticket(VersionedModel):
             models.Index(fields=["priority", "id"], condition=Q(active=True, assignee__isnull=True),
                          name="ticket_unassigned_idx"),
             models.Index(fields=["opened_at", "id"], name="ticket_opened_idx"),
+            models.Index(fields=["sla_due_at", "id"], condition=Q(active=True, sla_due_at__isnull=False),
+                         name="ticket_sla_due_idx"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
             models.Index(fields=["requester", "opened_at"], name="ticket_requester_idx"),
             models.Index(fields=["organisation", "opened_at"], name="ticket_org_idx"),

@@ -1,9 +1,12 @@
 """Reads shared by pages and API: who sees which tickets, queues, search, the timeline."""
 
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Team
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
@@ -81,6 +84,9 @@ def queue_filter(user, queue: str) -> Q:
         return Q(active=True, assignee__isnull=True)
     if queue == "major":
         return Q(active=True, incident__major=True)
+    if queue == "breaching":
+        soon = timezone.now() + timedelta(minutes=settings.SLA_BREACHING_SOON_MINUTES)
+        return Q(active=True, sla_due_at__lte=soon)
     if queue == "all":
         return Q()
     return Q(active=True)  # "open"
@@ -92,7 +98,10 @@ TICKET_ORDERINGS = {
     "-opened_at": ("-opened_at", "-id"),
     "opened_at": ("opened_at", "id"),
     "-updated_at": ("-updated_at", "-id"),
+    # Nearest SLA due time first; tickets without a running clock have none and are left out.
+    "sla_due": ("sla_due_at", "id"),
 }
+TICKET_ORDERING_FILTERS = {"sla_due": Q(sla_due_at__isnull=False)}
 DEFAULT_TICKET_ORDERING = "priority"
 
 
@@ -108,7 +117,7 @@ def ticket_list_queryset(user) -> QuerySet:
 # column of seven models (password hashes, CI descriptions) cost Python time for nothing.
 ROW_FIELDS = (
     "kind", "number", "title", "state", "priority", "active", "opened_at", "updated_at", "resolved_at",
-    "closed_at", "version", "team", "category", "service",
+    "closed_at", "version", "sla_due_at", "team", "category", "service",
     "requester__username", "requester__first_name", "requester__last_name",
     "assignee__username", "assignee__first_name", "assignee__last_name",
 )

@@ -14,9 +14,11 @@ from rest_framework import serializers
 from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer, id_field
 from accounts.models import Team, User, display_name
 from cmdb.api.serializers import BriefCISerializer, ci_ids_field, cis_from_ids
+from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
 from servicedesk.api.serializers import BriefCategorySerializer
 from servicedesk.choices import Priority
+from servicedesk.extensions import ticket_panel
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -157,6 +159,12 @@ class TransitionOptionSerializer(serializers.Serializer):
                                      help_text=_("Fields the transition request must include."))
 
 
+class AffectedServiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    criticality = serializers.IntegerField(read_only=True, help_text=_("1 (critical) to 4 (low)."))
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     description = serializers.CharField(read_only=True, help_text=_("Markdown."))
     on_hold_reason = serializers.ChoiceField(source="incident.on_hold_reason", choices=OnHoldReason.choices,
@@ -171,12 +179,28 @@ class IncidentDetailSerializer(IncidentSerializer):
     merged_into = serializers.SlugRelatedField(source="incident.merged_into", slug_field="number", read_only=True,
                                                allow_null=True, help_text=_("The incident this one duplicated."))
     cis = BriefCISerializer(many=True, read_only=True)
+    affected_services = serializers.SerializerMethodField(
+        help_text=_("Business services endangered by the incident's service and CIs (CMDB impact analysis), "
+                    "most critical first."))
     allowed_transitions = serializers.SerializerMethodField(help_text=_("The moves you may make now."))
+    sla_clocks = serializers.SerializerMethodField(
+        help_text=_("SLA, OLA and UC clocks, as GET /api/v1/sla/clocks/?ticket= returns them."))
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "description", "on_hold_reason", "resolution_code",
-                  "resolution_notes", "parent", "children", "merged_into", "cis", "allowed_transitions"]
+                  "resolution_notes", "parent", "children", "merged_into", "cis", "affected_services",
+                  "allowed_transitions", "sla_clocks"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_sla_clocks(self, ticket) -> list[dict]:
+        # Filled in by the sla app through the extension registry: incidents never import sla.
+        return ticket_panel("sla_clocks", [ticket], self.context.get("request")).get(ticket.pk, [])
+
+    @extend_schema_field(AffectedServiceSerializer(many=True))
+    def get_affected_services(self, ticket) -> list[dict]:
+        ids = [ci.pk for ci in ticket.cis.all()] + ([ticket.service_id] if ticket.service_id else [])
+        return [{"id": s.id, "name": s.name, "criticality": s.criticality} for s in affected_services(ids)]
 
     @extend_schema_field(TransitionOptionSerializer(many=True))
     def get_allowed_transitions(self, ticket) -> list[dict]:

@@ -58,6 +58,7 @@ from servicedesk.models import Attachment, Ticket, TimeEntry
 from servicedesk.queries import (
     DEFAULT_TICKET_ORDERING,
     NUMBER_RE,
+    TICKET_ORDERING_FILTERS,
     TICKET_ORDERINGS,
     ticket_comments,
     ticket_timeline,
@@ -133,6 +134,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     pagination_class = KeysetPagination
     keyset_orderings = TICKET_ORDERINGS
     keyset_default_ordering = DEFAULT_TICKET_ORDERING
+    keyset_ordering_filters = TICKET_ORDERING_FILTERS
     lookup_field = "number"
     lookup_value_regex = "[^/]+"
 

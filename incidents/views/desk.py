@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from servicedesk import services as desk_services
 from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
+from servicedesk.extensions import desk_panels_html
 from servicedesk.models import Attachment, Ticket, TicketCI, TimeEntry
 from servicedesk.queries import ticket_timeline
 from servicedesk.rendering import render_markdown
@@ -175,9 +177,12 @@ def _cis_matching(text: str, ticket: Ticket):
 
 
 def _ci_panel_context(ticket: Ticket, ci_q: str = "") -> dict:
+    ci_links = list(_ci_links(ticket))
+    ids = [link.ci_id for link in ci_links] + ([ticket.service_id] if ticket.service_id else [])
     return {
         "ticket": ticket,
-        "ci_links": _ci_links(ticket),
+        "ci_links": ci_links,
+        "affected_services": affected_services(ids),
         "ci_q": ci_q,
         "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q else None,
         "can_edit": ticket.active,
@@ -249,6 +254,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "timeline": timeline_items(ticket),
         "open_panel": open_panel,
         **_ci_panel_context(ticket, ci_q),
+        "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.extensions)
     }
     return render(request, "desk/incidents/detail.html", context, status=status)
 

@@ -30,3 +30,19 @@ def when(value):
         text = local.strftime("%Y-%m-%d")
     return format_html('<time datetime="{}" title="{}">{}</time>',
                        local.isoformat(), local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""), text)
+
+
+@register.filter
+def duration(seconds):
+    """Business time left, short: 2d 3h, 3h 20m, 45m; negative (overdue) with a minus sign."""
+    if seconds is None:
+        return ""
+    sign = "-" if seconds < 0 else ""
+    minutes = abs(int(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes}m"
+    return f"{sign}{minutes}m"

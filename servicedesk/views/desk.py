@@ -31,11 +31,13 @@ from esm.pagination import InvalidCursor, keyset_paginate
 
 from .. import services as desk_services
 from ..choices import PRIORITY_BADGE, Priority, TicketKind
+from ..extensions import ticket_panel
 from ..filters import TicketFilterSet
 from ..models import Category, Ticket
 from ..queries import (
     DEFAULT_TICKET_ORDERING,
     NUMBER_RE,
+    TICKET_ORDERING_FILTERS,
     TICKET_ORDERINGS,
     queue_filter,
     ticket_rows_queryset,
@@ -52,17 +54,19 @@ QUEUE_LABELS = {
     "unassigned": _("Unassigned"),
     "major": _("Major incidents"),
     "open": _("All open"),
+    "breaching": _("Breaching soon"),
     "all": _("Everything"),
 }
 DEFAULT_QUEUE = "mine"
 # "Everything" includes finished tickets, which the partial priority indexes do not cover: newest
 # first walks the full (opened_at, id) index instead.
-QUEUE_DEFAULT_ORDERING = {"all": "-opened_at"}
+QUEUE_DEFAULT_ORDERING = {"all": "-opened_at", "breaching": "sla_due"}
 ORDERING_LABELS = {
     "priority": _("Priority"),
     "-opened_at": _("Newest"),
     "opened_at": _("Oldest"),
     "-updated_at": _("Recently updated"),
+    "sla_due": _("SLA due soonest"),
 }
 
 # The console page of each ticket kind, by URL name. Process apps own the pages; the names are a
@@ -120,6 +124,26 @@ class QueueRow:
     url: str | None
     state: State | None
     priority_badge: str
+    sla: dict | None = None  # the clock nearest to breach, from the SLA app's "sla_clocks" panel
+
+
+def nearest_clock(clocks: list[dict]) -> dict | None:
+    """The running clock with the least time left (else a paused one), with the badge colour to show."""
+    running = [c for c in clocks if c["state"] == "running"]
+    paused = [c for c in clocks if c["state"] == "paused"]
+    candidates = running or paused
+    if not candidates:
+        return None
+    clock = min(candidates, key=lambda c: c["remaining_seconds"])
+    if clock["breached"] or clock["remaining_seconds"] <= 0:
+        badge = "danger"
+    elif clock["state"] == "paused":
+        badge = "secondary"
+    elif clock["percent"] >= 75:
+        badge = "warning"
+    else:
+        badge = "success"
+    return {**clock, "badge": badge}
 
 
 @dataclass
@@ -193,16 +217,19 @@ def queue(request):
 
     cursor_error = None
     paginate = functools.partial(keyset_paginate, filterset.qs, orderings=TICKET_ORDERINGS, ordering=ordering,
-                                 default_ordering=DEFAULT_TICKET_ORDERING, page_size=QUEUE_PAGE_SIZE)
+                                 default_ordering=DEFAULT_TICKET_ORDERING, page_size=QUEUE_PAGE_SIZE,
+                                 ordering_filters=TICKET_ORDERING_FILTERS)
     try:
         page = paginate(cursor=params.get("cursor") or None)
     except InvalidCursor as exc:
         cursor_error = exc.messages[0]
         page = paginate(cursor=None)
 
+    clocks = ticket_panel("sla_clocks", page.items, request)
     rows = [
         QueueRow(ticket=t, url=ticket_desk_url(t.kind, t.number), state=state_of(t.kind, t.state),
-                 priority_badge=PRIORITY_BADGE.get(t.priority, "secondary"))
+                 priority_badge=PRIORITY_BADGE.get(t.priority, "secondary"),
+                 sla=nearest_clock(clocks.get(t.pk, [])))
         for t in page.items
     ]
     filter_query = _query_without(params, "cursor", "queue", "go")

@@ -51,7 +51,9 @@ def test_reference_lists_never_500(agent_api, team, service, path):
 
 @pytest.mark.parametrize(("param", "value"), [("q", "a\x00b"), ("team_id", HUGE), ("requester_id", HUGE),
                                               ("assignee_id", "abc"), ("opened_after", "yesterday"),
-                                              ("state", "flying"), ("priority", "9"), ("parent", "x" * 40)])
+                                              ("state", "flying"), ("priority", "9"), ("parent", "x" * 40),
+                                              ("opened_after", "2570-04-24T23:23:11.1688-17:34"),
+                                              ("updated_after", "2020-01-01T00:00:00+23:59")])
 def test_invalid_filters_are_field_errors(agent_api, param, value):
     response = agent_api.get(INCIDENTS, {param: value})
     assert response.status_code == 400
@@ -64,6 +66,7 @@ def test_invalid_filters_are_field_errors(agent_api, param, value):
     cursor({"o": "priority", "v": ["high", 1]}),
     cursor({"o": "priority", "v": [10**30, 1]}),
     cursor({"o": "priority", "v": [None, 1]}),
+    cursor({"o": "-opened_at", "v": ["2020-01-01T00:00:00+20:00", 1], "r": 0}),
     cursor({"o": "priority", "v": [{"a": 1}, [1]]}),
     base64.urlsafe_b64encode(b'{"o": "priority", "v": [Infinity, 1]}').decode(),
     base64.urlsafe_b64encode(b'{"o": "priority", "v": [1e400, 1]}').decode(),

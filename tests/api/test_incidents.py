@@ -1,6 +1,7 @@
 """Incident endpoints: create, list (filters, search, brief, pagination), retrieve, partial update."""
 
 import pytest
+from django.utils import timezone
 
 from incidents.choices import IncidentState as S
 from servicedesk.choices import EventKind
@@ -270,3 +271,19 @@ def test_page_size_is_bounded(agent_api, make_incident):
     assert len(agent_api.get(INCIDENTS, {"page_size": 2}).data["results"]) == 2
     assert len(agent_api.get(INCIDENTS, {"page_size": 10**40}).data["results"]) == 3
     assert len(agent_api.get(INCIDENTS, {"page_size": -5}).data["results"]) == 1
+
+
+@pytest.mark.parametrize("brief", ["", "1"])
+@pytest.mark.parametrize("ordering", ["priority", "-opened_at", "opened_at", "-updated_at", "sla_due"])
+def test_every_ordering_pages_forward_and_back_in_both_row_forms(agent_api, make_incident, ordering, brief):
+    tickets = [make_incident(title=f"Incident {i}") for i in range(5)]
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets[:4]]).update(sla_due_at=timezone.now())
+    first = agent_api.get(INCIDENTS, {"ordering": ordering, "brief": brief, "page_size": 2})
+    assert first.status_code == 200, first.data
+    second = agent_api.get(first.data["next"])
+    assert second.status_code == 200 and second.data["results"]
+    back = agent_api.get(second.data["previous"])
+    assert [r["number"] for r in back.data["results"]] == [r["number"] for r in first.data["results"]]
+    if ordering == "sla_due":  # only tickets with a running clock have a due time to sort by
+        numbers = {r["number"] for page in (first, second) for r in page.data["results"]}
+        assert tickets[4].number not in numbers

@@ -15,9 +15,11 @@ from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
-from cmdb.factories import CIFactory
+from cmdb.factories import CIFactory, RedundancyGroupFactory, RelationshipFactory
+from cmdb.models import CIClass, RelationshipType
 from servicedesk import services as desk
 from servicedesk.models import Category
+from sla.models import Calendar, SlaDefinition
 
 pytestmark = pytest.mark.django_db
 
@@ -64,9 +66,17 @@ def real_ids(make_incident, service, team, agent, requester):
     incident = make_incident(service=service)
     ci = CIFactory()
     desk.ticket_link_cis(ticket=incident, actor=agent, cis=[ci])
+    relationship = RelationshipFactory(source=ci)
+    group = RedundancyGroupFactory(ci=relationship.target)
     return {
-        "number": incident.number, "ci_id": ci.pk, "/teams/": team.pk, "/users/": requester.pk,
-        "/services/": service.pk, "/categories/": Category.objects.values_list("pk", flat=True).first(),
+        "number": incident.number, "ci_id": ci.pk, "user_id": agent.pk, "/teams/": team.pk,
+        "/users/": requester.pk, "/services/": service.pk,
+        "/categories/": Category.objects.values_list("pk", flat=True).first(),
+        "/cmdb/cis/": ci.pk, "/cmdb/relationships/": relationship.pk, "/cmdb/redundancy-groups/": group.pk,
+        "/cmdb/classes/": CIClass.objects.values_list("pk", flat=True).first(),
+        "/cmdb/relationship-types/": RelationshipType.objects.values_list("pk", flat=True).first(),
+        "/sla/calendars/": Calendar.objects.values_list("pk", flat=True).first(),
+        "/sla/definitions/": SlaDefinition.objects.values_list("pk", flat=True).first(),
     }
 
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from accounts.factories import TeamFactory
 from incidents import services
 from incidents.choices import IncidentState
+from servicedesk.models import Ticket
 from servicedesk.views import desk as desk_views
+from sla.services import clocks_recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +32,8 @@ def make_queue_rows(make_incident, *, agent, team, n):
         services.incident_set_major(ticket=mine, actor=agent, major=True)
         theirs = make_incident(title=f"Waiting {i}", impact=1, urgency=1, team=team, actor=agent)
         services.incident_set_major(ticket=theirs, actor=agent, major=True)
+        for ticket in (mine, theirs):  # SLA clocks (P1: response due in 15 min), as after the commit
+            clocks_recompute(ticket_id=ticket.pk)
 
 
 def count_queries(client, url):
@@ -240,3 +244,29 @@ def test_state_filter_still_works_after_the_api_schema_was_generated(agent_clien
     make_incident(title="Waiting")
     assert agent_client.get(reverse("schema")).status_code == 200
     assert numbers(agent_client.get(f"{QUEUE}?queue=open&state=in_progress")) == [started.number]
+
+
+def test_breaching_soon_queue_and_time_left_column(agent_client, make_incident, agent, team, settings):
+    settings.SLA_BREACHING_SOON_MINUTES = 120
+    urgent = make_incident(title="Core router down", impact=1, urgency=1, team=team, actor=agent)
+    relaxed = make_incident(title="New mouse please", impact=3, urgency=3, team=team, actor=agent)
+    for ticket in (urgent, relaxed):
+        clocks_recompute(ticket_id=ticket.pk)
+    urgent.refresh_from_db()
+    relaxed.refresh_from_db()
+    assert urgent.sla_due_at and relaxed.sla_due_at and urgent.sla_due_at < relaxed.sla_due_at
+    response = agent_client.get(f"{QUEUE}?queue=breaching")
+    assert numbers(response) == [urgent.number], "only what falls due within two hours"
+    page = response.content.decode()
+    assert "Time left" in page and "esm-time-left" in page and "text-bg-success" in page
+    everything = agent_client.get(f"{QUEUE}?queue=open&ordering=sla_due")
+    assert numbers(everything) == [urgent.number, relaxed.number], "soonest due first"
+    Ticket.objects.filter(pk=urgent.pk).update(sla_due_at=None)  # no running clock: not in that order
+    assert numbers(agent_client.get(f"{QUEUE}?queue=open&ordering=sla_due")) == [relaxed.number]
+
+
+def test_duration_filter():
+    from servicedesk.templatetags.desk_format import duration
+
+    assert [duration(s) for s in (59, 600, 3 * 3600 + 1200, 2 * 86400 + 3 * 3600, -2700, None)] == [
+        "0m", "10m", "3h 20m", "2d 3h", "-45m", ""]

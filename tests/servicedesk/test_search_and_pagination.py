@@ -1,6 +1,9 @@
 """Text search (English and Korean) and keyset pagination over tickets."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from esm.pagination import InvalidCursor, keyset_paginate
 from servicedesk.models import Ticket
@@ -58,6 +61,9 @@ def _walk(ordering, page_size=4):
 def test_keyset_walks_every_row_once_in_order(make_incident, ordering):
     for i in range(11):
         make_incident(impact=1 + i % 3, urgency=1 + (i // 3) % 3)
+    # Due times with ties (what the SLA app writes), so "sla_due" has rows to walk.
+    for i, pk in enumerate(Ticket.objects.order_by("id").values_list("pk", flat=True)):
+        Ticket.objects.filter(pk=pk).update(sla_due_at=timezone.now() + timedelta(minutes=i % 4))
     seen, _last, pages = _walk(ordering)
     fields = [f.lstrip("-") for f in TICKET_ORDERINGS[ordering]]
     expected = list(Ticket.objects.order_by(*TICKET_ORDERINGS[ordering]).values_list("pk", flat=True))

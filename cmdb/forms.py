@@ -1,0 +1,158 @@
+"""Console forms of the CMDB: class-aware CI forms (one field per declared attribute) and relating CIs.
+
+Forms only parse; the services check every rule and their errors are put back on the fields.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+
+from .attributes import AttributeDef, ClassCatalogue
+from .choices import AttributeType, Criticality, Environment, LifecycleStatus
+from .models import CIClass, ConfigurationItem, RelationshipType
+
+BASE_FIELDS = ("name", "ci_class", "status", "environment", "criticality", "owner_team", "support_team", "location",
+               "description", "source", "external_id", "asset_tag", "serial_number", "vendor", "model_name",
+               "purchase_date", "purchase_cost", "warranty_end", "contract")
+ASSET_FIELDS = ("asset_tag", "serial_number", "vendor", "model_name", "purchase_date", "purchase_cost",
+                "warranty_end", "contract")
+BOOLEAN_CHOICES = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
+
+
+def attribute_field(definition: AttributeDef) -> forms.Field:
+    common = {"label": definition.name, "required": definition.required, "help_text": definition.help_text}
+    if definition.choices:
+        choices = [("", "—"), *[(str(c), str(c)) for c in definition.choices]]
+        return forms.ChoiceField(choices=choices, **common)
+    if definition.type == AttributeType.INTEGER:
+        return forms.IntegerField(min_value=-(2**53) + 1, max_value=2**53 - 1, **common)
+    if definition.type == AttributeType.DECIMAL:
+        return forms.DecimalField(max_digits=20, decimal_places=6, **common)
+    if definition.type == AttributeType.BOOLEAN:
+        return forms.ChoiceField(choices=BOOLEAN_CHOICES, **common)
+    if definition.type == AttributeType.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.CharField(max_length=500, **common)
+
+
+def _style(field: forms.Field) -> forms.Field:
+    if not isinstance(field.widget, (forms.HiddenInput, forms.RadioSelect)):
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", f"{css} {css}-sm")
+    return field
+
+
+class CIForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    ci_class = forms.ModelChoiceField(label=_("Class"), queryset=CIClass.objects.order_by("name"))
+    status = forms.ChoiceField(label=_("Lifecycle status"), choices=LifecycleStatus.choices,
+                               initial=LifecycleStatus.IN_USE)
+    environment = forms.ChoiceField(label=_("Environment"), choices=Environment.choices,
+                                    initial=Environment.PRODUCTION)
+    criticality = forms.TypedChoiceField(label=_("Criticality"), choices=Criticality.choices, coerce=int,
+                                         initial=Criticality.MEDIUM)
+    owner_team = forms.ModelChoiceField(label=_("Owner team"), queryset=Team.objects.filter(active=True),
+                                        required=False)
+    support_team = forms.ModelChoiceField(label=_("Support team"), queryset=Team.objects.filter(active=True),
+                                          required=False)
+    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), required=False, max_length=20000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    source = forms.CharField(label=_("Source"), max_length=60, required=False,
+                             help_text=_("The system this record is imported from, if any."))
+    external_id = forms.CharField(label=_("External id"), max_length=200, required=False)
+    asset_tag = forms.CharField(label=_("Asset tag"), max_length=60, required=False)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
+    vendor = forms.CharField(label=_("Vendor"), max_length=100, required=False)
+    model_name = forms.CharField(label=_("Model"), max_length=100, required=False)
+    purchase_date = forms.DateField(label=_("Purchase date"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    purchase_cost = forms.DecimalField(label=_("Purchase cost"), required=False, max_digits=12, decimal_places=2,
+                                       min_value=0)
+    warranty_end = forms.DateField(label=_("Warranty end"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    contract = forms.CharField(label=_("Contract"), max_length=100, required=False)
+
+    def __init__(self, *args, ci: ConfigurationItem | None = None, ci_class: CIClass | None = None,
+                 catalogue: ClassCatalogue | None = None, **kwargs):
+        self.ci = ci
+        self.catalogue = catalogue or ClassCatalogue()
+        if ci is not None and "initial" not in kwargs:
+            initial = {name: getattr(ci, name) for name in BASE_FIELDS}
+            initial.update(version=ci.version, ci_class=ci.ci_class_id, owner_team=ci.owner_team_id,
+                           support_team=ci.support_team_id)
+            for key, value in (ci.attributes or {}).items():
+                initial[f"attr_{key}"] = ("true" if value else "false") if isinstance(value, bool) else value
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _style(field)
+        chosen = ci_class or self._chosen_class()
+        self.attribute_defs = self.catalogue.attributes_for(chosen.pk) if chosen else []
+        for definition in self.attribute_defs:
+            field = _style(attribute_field(definition))
+            self.fields[f"attr_{definition.key}"] = field
+
+    def _chosen_class(self) -> CIClass | None:
+        raw = self.data.get(self.add_prefix("ci_class")) if self.is_bound else self.initial.get("ci_class")
+        raw = getattr(raw, "pk", raw)
+        if raw is not None and str(raw).isdigit() and len(str(raw)) < 18:
+            return self.catalogue.classes.get(int(raw))
+        return None
+
+    @property
+    def attribute_fields(self):
+        return [self[f"attr_{d.key}"] for d in self.attribute_defs]
+
+    @property
+    def asset_fields(self):
+        return [self[name] for name in ASSET_FIELDS]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        fields = {name: data[name] for name in BASE_FIELDS}
+        attributes = {}
+        for definition in self.attribute_defs:
+            value = data.get(f"attr_{definition.key}")
+            if value in (None, ""):
+                continue
+            attributes[definition.key] = str(value) if definition.type == AttributeType.DECIMAL else value
+        fields["attributes"] = attributes
+        return fields
+
+    def changes(self) -> dict:
+        """The fields that differ from the CI being edited."""
+        wanted = self.service_kwargs()
+        return {name: value for name, value in wanted.items() if getattr(self.ci, name) != value}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        by_key = getattr(exc, "by_key", None) or {}
+        for key, messages in by_key.items():
+            target = f"attr_{key}" if f"attr_{key}" in self.fields else None
+            for message in messages:
+                self.add_error(target, f"{key}: {message}" if target is None else message)
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, messages in exc.message_dict.items():
+            if name == "attributes" and by_key:
+                continue
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class RelateForm(forms.Form):
+    """Relate the CI on the page to another: "this <type> other" or "other <type> this"."""
+
+    DIRECTIONS = [("out", _("this CI → the other")), ("in", _("the other → this CI"))]
+
+    direction = forms.ChoiceField(label=_("Direction"), choices=DIRECTIONS, initial="out",
+                                  widget=forms.RadioSelect)
+    type = forms.ModelChoiceField(label=_("Relationship"), queryset=RelationshipType.objects.order_by("name"),
+                                  to_field_name="slug")
+    other = forms.ModelChoiceField(label=_("Other configuration item"), queryset=ConfigurationItem.objects.all(),
+                                   error_messages={"required": _("Choose a configuration item from the list.")})
+    description = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -1,0 +1,370 @@
+"""Every write of the SLA app: clocks recomputed from history, definitions and calendars edited by
+service level managers, escalation actions. Atomic, keyword-only, explicit actor (DESIGN rule 1).
+
+The breach scan lives in ``sla.scan``; it only reads what ``clocks_recompute`` stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from esm.errors import NotPermitted
+from servicedesk.models import Ticket
+from servicedesk.services import service
+
+from .calendar import BusinessCalendar, business_calendar
+from .choices import BREACH, AgreementType, ClockState, Metric
+from .clocks import ClockValue, Window, compute, team_stints
+from .history import build_history, entries_for, hold_reasons_for, team_ids_by_name
+from .models import Calendar, Clock, ClockEvent, EscalationRule, Recomputation, SlaDefinition, SlaTarget
+
+log = logging.getLogger(__name__)
+
+MANAGE_SLA = "sla.manage_sla"
+
+
+def can_manage_sla(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(MANAGE_SLA))
+
+
+def require_manager(actor) -> None:
+    if not can_manage_sla(actor):
+        raise NotPermitted(_("Only service level managers can change service levels."))
+
+
+# --- Definitions, loaded once per process and refreshed when they change --------------------
+
+
+@dataclass
+class Loaded:
+    obj: SlaDefinition
+    calendar: BusinessCalendar
+    targets: dict[str, int]
+    services: set[int]
+    categories: set[int]
+    organisations: set[int]
+    teams: set[int]
+    rules: list[EscalationRule]
+    thresholds: list[int] = field(default_factory=list)
+
+    def matches(self, ticket, team_id: int | None = None) -> bool:
+        d = self.obj
+        if d.kinds and ticket.kind not in d.kinds:
+            return False
+        if d.priorities and ticket.priority not in d.priorities:
+            return False
+        if self.services and ticket.service_id not in self.services:
+            return False
+        if self.categories and ticket.category_id not in self.categories and (
+                ticket.category_id is None or ticket.category.parent_id not in self.categories):
+            return False
+        if self.organisations and ticket.organisation_id not in self.organisations:
+            return False
+        return not (self.teams and team_id not in self.teams)
+
+
+@dataclass
+class DefinitionSet:
+    key: str
+    by_type: dict[str, list[Loaded]]
+    by_id: dict[int, Loaded]
+
+    def first(self, type_: str, ticket, team_id: int | None = None) -> Loaded | None:
+        return next((d for d in self.by_type.get(type_, []) if d.matches(ticket, team_id)), None)
+
+
+_DEFINITIONS: DefinitionSet | None = None
+_DEFINITIONS_LOCK = threading.Lock()
+
+
+STAMP_SQL = """
+SELECT (SELECT max(updated_at)::text || count(*) FROM sla_sladefinition),
+       (SELECT max(updated_at)::text || count(*) FROM sla_calendar),
+       (SELECT md5(string_agg(concat_ws(':', id, definition_id, metric, seconds), ',' ORDER BY id)) FROM sla_slatarget),
+       (SELECT md5(string_agg(concat_ws(':', id, definition_id, metric, threshold, action, team_id, active), ','
+                              ORDER BY id)) FROM sla_escalationrule)
+"""
+
+
+def _stamp() -> str:
+    """Changes whenever a definition, calendar, target or rule does (small tables: one cheap query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL)
+        raw = "|".join(str(v) for v in cursor.fetchone())
+    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def definitions() -> DefinitionSet:
+    """Active definitions with their calendars, targets, match sets and rules (one stamp query when cached)."""
+    global _DEFINITIONS
+    key = _stamp()
+    if _DEFINITIONS is not None and _DEFINITIONS.key == key:
+        return _DEFINITIONS
+    with _DEFINITIONS_LOCK:
+        rows = (SlaDefinition.objects.filter(active=True).select_related("calendar")
+                .prefetch_related("targets", "services", "categories", "organisations", "teams",
+                                  "calendar__hours", "calendar__dates", "escalations")
+                .order_by("type", "order", "id"))
+        by_type: dict[str, list[Loaded]] = {}
+        by_id: dict[int, Loaded] = {}
+        for d in rows:
+            rules = [r for r in d.escalations.all() if r.active]
+            loaded = Loaded(
+                obj=d, calendar=business_calendar(d.calendar), targets={t.metric: t.seconds for t in d.targets.all()},
+                services={s.pk for s in d.services.all()}, categories={c.pk for c in d.categories.all()},
+                organisations={o.pk for o in d.organisations.all()}, teams={t.pk for t in d.teams.all()},
+                rules=rules,
+                thresholds=sorted({*(p for p in d.warn_at if 0 < p < BREACH), *(r.threshold for r in rules), BREACH}),
+            )
+            by_type.setdefault(d.type, []).append(loaded)
+            by_id[d.pk] = loaded
+        _DEFINITIONS = DefinitionSet(key=key, by_type=by_type, by_id=by_id)
+        return _DEFINITIONS
+
+
+def loaded_definition(definition_id: int) -> Loaded | None:
+    return definitions().by_id.get(definition_id)
+
+
+# --- Clocks from history --------------------------------------------------------------------
+
+
+def _epoch(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def _from_epoch(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def expected_clocks(ticket, history, defs: DefinitionSet, now: datetime) -> list[tuple[Loaded, ClockValue]]:
+    out = []
+    whole = Window(start=history.opened_at, end=None)
+    for type_ in (AgreementType.SLA, AgreementType.UC):
+        loaded = defs.first(type_, ticket)
+        if loaded is None:
+            continue
+        for metric, seconds in sorted(loaded.targets.items()):
+            value = compute(history, loaded.obj, metric, seconds, loaded.calendar, now, whole, loaded.thresholds)
+            if value is not None:
+                out.append((loaded, value))
+    if defs.by_type.get(AgreementType.OLA):
+        for stint in team_stints(history):
+            loaded = defs.first(AgreementType.OLA, ticket, stint.team_id)
+            if loaded is None:
+                continue
+            for metric, seconds in sorted(loaded.targets.items()):
+                value = compute(history, loaded.obj, metric, seconds, loaded.calendar, now, stint, loaded.thresholds)
+                if value is not None:
+                    out.append((loaded, value))
+    return out
+
+
+def _next_check(value: ClockValue, recorded: set[int], now: datetime) -> tuple[datetime | None, int | None]:
+    """The next threshold the scan must record: future ones only while running, past ones always."""
+    if value.state == ClockState.STOPPED:
+        return None, None
+    pending = sorted((at, p) for p, at in value.checkpoints.items() if p not in recorded
+                     and (value.state == ClockState.RUNNING or at <= now))
+    if not pending:
+        return None, None
+    return pending[0]
+
+
+def _hold_reasons(ticket) -> tuple[str | None, list[str]]:
+    state, by_ticket = hold_reasons_for(ticket.kind, [ticket.pk])
+    return state, by_ticket.get(ticket.pk, [])
+
+
+def clocks_recompute(*, ticket_id: int, now: datetime | None = None, force: bool = False, reason: str = "",
+                     actor: User | None = None) -> list[Clock]:
+    """Derive every clock of a ticket from its history and the definitions that match it now.
+
+    Cheap when nothing changed (the history mark matches). A clock whose agreement or target
+    changes is a re-target, recorded as a ``Recomputation`` with the before and after values.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
+        if ticket is None:
+            return []
+        defs = definitions()
+        existing = {(c.type, c.metric, c.team_id, c.segment): c
+                    for c in Clock.objects.select_for_update().filter(ticket_id=ticket_id)}
+        entries = entries_for([ticket_id])[ticket_id]
+        max_id = max((e[0] for e in entries), default=0)
+        mark = f"{max_id}:{ticket.version}:{defs.key}"
+        if not force and existing and all(c.history_mark == mark for c in existing.values()):
+            return list(existing.values())
+        if not existing and not any(defs.by_type.values()):
+            return []
+        hold_state, reasons = _hold_reasons(ticket)
+        history = build_history(ticket, entries, teams=team_ids_by_name({ticket_id: entries}),
+                                hold_state=hold_state, reasons=reasons, max_id=max_id)
+        values = expected_clocks(ticket, history, defs, now)
+        recorded: dict[int, set[int]] = {}
+        if existing:
+            for clock_id, threshold in ClockEvent.objects.filter(
+                    clock_id__in=[c.pk for c in existing.values()]).values_list("clock_id", "threshold"):
+                recorded.setdefault(clock_id, set()).add(threshold)
+
+        changes = []
+        kept: list[Clock] = []
+        for _loaded, value in values:
+            key = (value.type, value.metric, value.team_id, value.segment)
+            clock = existing.pop(key, None)
+            before = None
+            if clock is not None and (clock.definition_id != value.definition_id
+                                      or clock.target_seconds != value.target_seconds):
+                before = {"definition": clock.definition_id, "target": clock.target_seconds,
+                          "due_at": clock.due_at.isoformat() if clock.due_at else None}
+            clock = clock or Clock(ticket_id=ticket_id, type=value.type, metric=value.metric, team_id=value.team_id,
+                                   segment=value.segment)
+            next_at, next_p = _next_check(value, recorded.get(clock.pk, set()) if clock.pk else set(), now)
+            for name in ("definition_id", "target_seconds", "state", "started_at", "stopped_at", "running_since",
+                         "paused_since", "elapsed_seconds", "paused_seconds", "due_at", "breached", "breached_at",
+                         "pauses"):
+                setattr(clock, name, getattr(value, name))
+            clock.checkpoints = {str(p): _epoch(at) for p, at in value.checkpoints.items()}
+            clock.next_check_at, clock.next_threshold = next_at, next_p
+            clock.history_mark = mark
+            clock.computed_at = now
+            clock.save()
+            kept.append(clock)
+            if before is not None:
+                changes.append({"clock": clock.pk, "metric": clock.metric, "type": clock.type, "before": before,
+                                "after": {"definition": clock.definition_id, "target": clock.target_seconds,
+                                          "due_at": clock.due_at.isoformat() if clock.due_at else None}})
+        # Clocks no agreement asks for any more: gone, unless something was recorded on them.
+        for clock in existing.values():
+            if recorded.get(clock.pk):
+                clock.state, clock.stopped_at = ClockState.STOPPED, clock.stopped_at or now
+                clock.next_check_at = clock.next_threshold = clock.due_at = None
+                clock.history_mark = mark
+                clock.save()
+                kept.append(clock)
+            else:
+                changes.append({"clock": clock.pk, "metric": clock.metric, "type": clock.type,
+                                "before": {"definition": clock.definition_id, "target": clock.target_seconds},
+                                "after": None})
+                clock.delete()
+        if changes:
+            Recomputation.objects.create(ticket_id=ticket_id, reason=(reason or "retarget")[:60], actor=actor,
+                                         at=now, clocks=len(kept), changes=changes)
+        # The queue sorts and filters on the nearest running due time, kept on the ticket row
+        # (indexed there; servicedesk cannot join the clocks it does not know about).
+        nearest = min((c.due_at for c in kept if c.state == ClockState.RUNNING and c.due_at), default=None)
+        if ticket.sla_due_at != nearest:
+            Ticket.objects.filter(pk=ticket_id).update(sla_due_at=nearest)
+        return kept
+
+
+def clocks_rebuild(*, ticket_ids=None, reason: str = "rebuild", actor: User | None = None, batch: int = 500,
+                   force: bool = True) -> int:
+    """Recompute the clocks of many tickets (all open ones and those that have running clocks by default)."""
+    if ticket_ids is None:
+        open_ids = Ticket.objects.filter(active=True).values_list("id", flat=True)
+        clocked = Clock.objects.exclude(state=ClockState.STOPPED).values_list("ticket_id", flat=True)
+        ticket_ids = sorted(set(open_ids) | set(clocked))
+    done = 0
+    for pk in ticket_ids:
+        clocks_recompute(ticket_id=pk, force=force, reason=reason, actor=actor)
+        done += 1
+    return done
+
+
+def recompute_after_change(ticket_id: int, reason: str) -> None:
+    """Signal handlers' entry point (after commit): never let a clock problem break the request."""
+    try:
+        clocks_recompute(ticket_id=ticket_id, reason=reason)
+    except Exception:  # the scan keeps working on the last stored values; the rebuild command repairs
+        log.exception("SLA clocks of ticket %s could not be recomputed", ticket_id)
+
+
+# --- Definitions and calendars (service level managers) -------------------------------------
+
+DEFINITION_FIELDS = {"name", "type", "order", "active", "description", "calendar", "kinds", "priorities",
+                     "pause_on", "run_on", "warn_at"}
+DEFINITION_M2M = {"services", "categories", "organisations", "teams"}
+
+
+def _queue_definition_recompute(definition: SlaDefinition, actor: User | None) -> None:
+    from .tasks import recompute_definition
+
+    recompute_definition.delay_on_commit(definition.pk, getattr(actor, "pk", None))
+
+
+@service
+def definition_save(*, actor: User, definition: SlaDefinition | None = None, targets: dict[str, int] | None = None,
+                    **fields) -> SlaDefinition:
+    """Create or change an SLA definition; affected clocks are recomputed from history afterwards."""
+    require_manager(actor)
+    unknown = set(fields) - DEFINITION_FIELDS - DEFINITION_M2M
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    definition = definition or SlaDefinition()
+    for name, value in fields.items():
+        if name not in DEFINITION_M2M:
+            setattr(definition, name, value)
+    definition.full_clean(exclude=["calendar"] if definition.calendar_id else None)
+    definition.save()
+    for name in DEFINITION_M2M & set(fields):
+        getattr(definition, name).set(fields[name])
+    if targets is not None:
+        errors = {m: _("Targets are positive numbers of seconds.") for m, s in targets.items()
+                  if m not in Metric.values or not isinstance(s, int) or s <= 0 or s > 10 * 365 * 86400}
+        if errors:
+            raise ValidationError(errors)
+        definition.targets.exclude(metric__in=list(targets)).delete()
+        for metric, seconds in targets.items():
+            SlaTarget.objects.update_or_create(definition=definition, metric=metric, defaults={"seconds": seconds})
+    _queue_definition_recompute(definition, actor)
+    return definition
+
+
+@service
+def calendar_save(*, actor: User, calendar: Calendar | None = None, hours: list[tuple] | None = None,
+                  dates: list[dict] | None = None, **fields) -> Calendar:
+    """Create or change a calendar with its weekly hours and dates; clocks on it are recomputed."""
+    require_manager(actor)
+    calendar = calendar or Calendar()
+    for name in ("name", "time_zone", "holiday_country", "holiday_subdivision", "description"):
+        if name in fields:
+            setattr(calendar, name, fields[name])
+    calendar.full_clean()
+    calendar.save()
+    if hours is not None:
+        calendar.hours.all().delete()
+        calendar.hours.bulk_create([calendar.hours.model(calendar=calendar, weekday=w, start=s, end=e)
+                                    for w, s, e in hours])
+    if dates is not None:
+        calendar.dates.all().delete()
+        calendar.dates.bulk_create([calendar.dates.model(calendar=calendar, **d) for d in dates])
+    for definition in calendar.definitions.all():
+        _queue_definition_recompute(definition, actor)
+    return calendar
+
+
+def definition_recompute(*, definition_id: int, actor_id: int | None = None, batch: int = 500) -> int:
+    """Recompute every open ticket (a changed definition may now match tickets it did not before)."""
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    definition = SlaDefinition.objects.filter(pk=definition_id).first()
+    reason = f"definition {definition.name if definition else definition_id} changed"[:60]
+    return clocks_rebuild(reason=reason, actor=actor, batch=batch, force=False)
+
+
+# --- Escalation actions ---------------------------------------------------------------------
+
+
+def clock_label(clock: Clock) -> str:
+    return f"{clock.definition.name} — {clock.get_metric_display()}"

@@ -1,0 +1,16 @@
+// Percentage of targets met per month, one line per group and metric (data from json_script).
+document.addEventListener("DOMContentLoaded", function () {
+  var canvas = document.getElementById("sla-chart");
+  var source = document.getElementById("sla-chart-data");
+  if (!canvas || !source || typeof Chart === "undefined") return;
+  var data = JSON.parse(JSON.parse(source.textContent));
+  new Chart(canvas, {
+    type: "line",
+    data: data,
+    options: {
+      maintainAspectRatio: false, spanGaps: true,
+      scales: {y: {min: 0, max: 100, ticks: {callback: function (v) { return v + "%"; }}}},
+      plugins: {legend: {position: "right", labels: {boxWidth: 10, font: {size: 11}}}}
+    }
+  });
+});
