@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/relate/", views.ci_relate, name="relate"),
     path("<int:pk>/relationships/<int:rel_pk>/delete/", views.relationship_delete, name="relationship_delete"),
     path("<int:pk>/clear-stale/", views.clear_stale, name="clear_stale"),
+    path("<int:pk>/redundancy/", views.redundancy_create, name="redundancy_create"),
+    path("<int:pk>/redundancy/<int:group_pk>/delete/", views.redundancy_delete, name="redundancy_delete"),
 ]

@@ -27,7 +27,7 @@ from .choices import CRITICALITY_BADGE, STATUS_BADGE, Environment, LifecycleStat
 from .filters import CIFilterSet
 from .forms import CIForm, RelateForm
 from .impact import DEFAULT_DEPTH, DOWNSTREAM, MAX_DEPTH, UPSTREAM, impact_analysis
-from .models import ConfigurationItem, Relationship
+from .models import ConfigurationItem, RedundancyGroup, Relationship
 from .permissions import can_edit_cmdb, can_read_cmdb
 from .queries import (
     CI_ORDERINGS,
@@ -202,6 +202,7 @@ def ci_detail(request, pk: int):
         "criticality_badge": CRITICALITY_BADGE,
         "can_edit": can_edit_cmdb(request.user),
         "relate_form": RelateForm(prefix="rel"),
+        "groups": list(RedundancyGroup.objects.filter(ci=ci).order_by("name")),
     })
 
 
@@ -343,3 +344,41 @@ def ci_lookup(request):
                                 and len(exclude) < 18 else None))
     return render(request, "cmdb/_ci_options.html", {"results": results, "name": name, "q": text,
                                                      "multiple": name == "cis", "limit": LOOKUP_LIMIT})
+
+
+# --- Redundancy groups ----------------------------------------------------------------------
+
+
+@editor_required
+@require_POST
+def redundancy_create(request, pk: int):
+    """Group some of the CI's relationships: the CI stays up while ``min_up`` of their targets do."""
+    ci = _ci(pk)
+    chosen = [int(v) for v in request.POST.getlist("relationships") if v.isdigit() and len(v) < 18]
+    raw_min = request.POST.get("min_up", "")
+    try:
+        services.redundancy_group_create(
+            actor=request.user, ci=ci, name=request.POST.get("name", ""),
+            min_up=int(raw_min) if raw_min.isdigit() and len(raw_min) < 6 else -1,
+            description=request.POST.get("description", "")[:500],
+            relationships=Relationship.objects.filter(source=ci, pk__in=chosen))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("Redundancy group created."))
+    return redirect(_detail_url(ci, "relationships"))
+
+
+@editor_required
+@require_POST
+def redundancy_delete(request, pk: int, group_pk: int):
+    ci = _ci(pk)
+    if group_pk > 2**63 - 1:
+        raise Http404
+    group = get_object_or_404(RedundancyGroup.objects.filter(ci=ci), pk=group_pk)
+    services.redundancy_group_delete(group=group, actor=request.user)
+    messages.success(request, _("Redundancy group removed; its relationships stay."))
+    return redirect(_detail_url(ci, "relationships"))

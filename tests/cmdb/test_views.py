@@ -150,3 +150,31 @@ def test_stale_list(editor_client):
     editor_client.post(reverse("desk-cmdb:clear_stale", args=[ci.pk]), {"next": "stale"})
     ci.refresh_from_db()
     assert ci.stale_since is None
+
+
+def test_redundancy_group_from_the_ci_page_changes_the_impact(editor_client, agent, rel_types):
+    from django.test import Client
+
+    from cmdb.impact import UPSTREAM, impact_analysis
+    from cmdb.models import RedundancyGroup
+
+    web = CIFactory(name="web")
+    nodes = [CIFactory(name=f"node-{i}") for i in range(3)]
+    rels = [RelationshipFactory(source=web, target=n) for n in nodes]
+    page = editor_client.get(reverse("desk-cmdb:detail", args=[web.pk])).content.decode()
+    assert "Group redundant relationships" in page
+    assert any(n.id == web.pk for n in impact_analysis(nodes[0], direction=UPSTREAM).nodes), "no group yet"
+    create = reverse("desk-cmdb:redundancy_create", args=[web.pk])
+    refused = editor_client.post(create, {"name": "", "min_up": "0", "relationships": [r.pk for r in rels]},
+                                 follow=True)
+    assert "Give the group a name" in refused.content.decode() and not RedundancyGroup.objects.exists()
+    editor_client.post(create, {"name": "Web farm", "min_up": "2", "relationships": [r.pk for r in rels]})
+    group = RedundancyGroup.objects.get(ci=web)
+    assert group.min_up == 2 and set(group.relationships.values_list("pk", flat=True)) == {r.pk for r in rels}
+    assert not any(n.id == web.pk for n in impact_analysis(nodes[0], direction=UPSTREAM).nodes), \
+        "one node down of three: the farm serves"
+    reader = Client()
+    reader.force_login(agent)
+    assert reader.post(reverse("desk-cmdb:redundancy_delete", args=[web.pk, group.pk])).status_code == 403
+    editor_client.post(reverse("desk-cmdb:redundancy_delete", args=[web.pk, group.pk]))
+    assert not RedundancyGroup.objects.exists() and Relationship.objects.filter(source=web).count() == 3
