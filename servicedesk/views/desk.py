@@ -8,6 +8,7 @@ which looks up the page of a ticket's kind by URL name, so this module imports n
 import functools
 import re
 from dataclasses import dataclass, field
+from html import escape as esc
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -17,7 +18,6 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -154,9 +154,10 @@ class FilterSelect:
     selected: set[str] = field(default_factory=set)
 
     def options_html(self) -> str:
-        """The ``<option>``s, built in one pass: the agents' select alone has hundreds."""
-        return format_html_join("", '<option value="{}"{}>{}</option>', (
-            (value, mark_safe(" selected") if value in self.selected else "", label)  # noqa: S308 - constant
+        """The ``<option>``s, built in one pass with the standard library's escape (the agents' select
+        alone has hundreds; Django's ``format_html`` costs several times more per call)."""
+        return mark_safe("".join(  # noqa: S308 - values and labels are escaped
+            f'<option value="{esc(value)}"{" selected" if value in self.selected else ""}>{esc(str(label))}</option>'
             for value, label in self.options
         ))
 

@@ -270,3 +270,10 @@ def test_duration_filter():
 
     assert [duration(s) for s in (59, 600, 3 * 3600 + 1200, 2 * 86400 + 3 * 3600, -2700, None)] == [
         "0m", "10m", "3h 20m", "2d 3h", "-45m", ""]
+
+
+def test_rows_escape_what_people_typed(agent_client, make_incident, agent, team):
+    make_incident(title='<script>alert("x")</script> & "quotes"', team=team, assignee=agent, actor=agent)
+    page = agent_client.get(f"{QUEUE}?queue=open").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in page
