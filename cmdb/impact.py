@@ -112,13 +112,20 @@ def _walk_sql(direction: str) -> str:
               AND c.status NOT IN ({INACTIVE_SQL})
               AND NOT EXISTS (SELECT 1 FROM known k WHERE k.id = r.{move})
         ),
-        best AS (SELECT id, min(depth) AS depth FROM walk GROUP BY id)
-        SELECT DISTINCT ON (b.id) b.id, b.depth, p.id
+        best AS (SELECT id, min(depth) AS depth FROM walk GROUP BY id),
+        -- One parent per node (the smallest id one level closer), found from the parents' side:
+        -- the edges leaving the found nodes, not every edge arriving at them (a shared switch or
+        -- database has tens of thousands of those, nearly all from nodes outside the answer).
+        parent AS (
+            SELECT r.{move} AS id, p.depth + 1 AS depth, min(p.id) AS parent_id
+            FROM best p
+            JOIN cmdb_relationship r ON r.{arrive} = p.id
+            WHERE r.type_id = ANY(%(types)s) {group_clause}
+            GROUP BY r.{move}, p.depth
+        )
+        SELECT b.id, b.depth, e.parent_id
         FROM best b
-        LEFT JOIN cmdb_relationship r
-               ON r.{move} = b.id AND b.depth > 0 AND r.type_id = ANY(%(types)s) {group_clause}
-        LEFT JOIN best p ON p.id = r.{arrive} AND p.depth = b.depth - 1
-        ORDER BY b.id, p.id NULLS LAST
+        LEFT JOIN parent e ON e.id = b.id AND e.depth = b.depth AND b.depth > 0
     """  # noqa: S608
 
 
@@ -207,8 +214,10 @@ def impact_analysis(cis, *, direction: str = UPSTREAM, depth: int = DEFAULT_DEPT
     chosen = set(ordered[:limit]) | set(roots)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, name, ci_class_id, status, environment, criticality FROM cmdb_configurationitem "
-            "WHERE id = ANY(%(chosen)s) OR (id = ANY(%(found)s) AND ci_class_id = ANY(%(services)s))",
+            # The found ids are joined (by hash), not compared as an array against every row.
+            "SELECT c.id, c.name, c.ci_class_id, c.status, c.environment, c.criticality "
+            "FROM cmdb_configurationitem c JOIN unnest(%(found)s::bigint[]) AS f(id) ON f.id = c.id "
+            "WHERE c.id = ANY(%(chosen)s) OR c.ci_class_id = ANY(%(services)s)",
             {"chosen": list(chosen), "found": list(found), "services": list(service_classes)},
         )
         rows = cursor.fetchall()
