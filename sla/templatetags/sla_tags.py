@@ -33,3 +33,11 @@ def pause_list(pauses) -> list:
                     "until": datetime.fromisoformat(p["until"]) if p.get("until") else None,
                     "state": p.get("state", ""), "reason": p.get("reason", "")})
     return list(reversed(out))
+
+
+@register.filter
+def metric_label(value) -> str:
+    """"response" → "Response" (translated)."""
+    from ..choices import Metric
+
+    return str(dict(Metric.choices).get(value, value))

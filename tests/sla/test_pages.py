@@ -73,6 +73,7 @@ def test_report_page_and_csv(client, agent, incident):
     client.force_login(agent)
     body = client.get(reverse("desk-sla:report"), {"start": "2026-03", "end": "2026-03"}).content.decode()
     assert "Incident P3 - Moderate" in body and "sla-chart" in body
+    assert "<td>Resolution</td>" in body and "<td>resolution</td>" not in body, "metrics by their label"
     csv = client.get(reverse("desk-sla:report"), {"start": "2026-03", "end": "2026-03", "format": "csv",
                                                   "group_by": "team"})
     assert csv["Content-Type"].startswith("text/csv")
