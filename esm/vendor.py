@@ -38,7 +38,7 @@ PACKAGES = (
     Package(
         "chart.js", "4.5.1",
         "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw==",
-        ("dist/chart.umd.min.js", "LICENSE.md"),
+        ("dist/chart.umd.min.js", "dist/chart.umd.min.js.map", "LICENSE.md"),  # the map: its URL is in the file
     ),
     Package(
         "cytoscape", "3.33.1",

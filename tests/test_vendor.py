@@ -57,3 +57,16 @@ def test_fetch_refuses_a_download_that_does_not_match_its_hash(served, tmp_path)
 
 def test_pinned_packages_have_sha512_hashes():
     assert all(p.integrity.startswith("sha512-") and p.version.count(".") == 2 for p in vendor.PACKAGES)
+
+
+def test_collectstatic_with_hashed_names_finds_every_referenced_file(settings, tmp_path):
+    """Production serves hashed static names; a file one of ours references (a source map) must exist."""
+    from django.core.management import call_command
+
+    if vendor.missing():
+        pytest.skip("run `manage.py vendor_assets` first (./esmctl does)")
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    call_command("collectstatic", "--noinput", "-v", "0")
+    assert (tmp_path / "static" / "staticfiles.json").exists()
