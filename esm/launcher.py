@@ -136,8 +136,9 @@ def cmd_run(args: list[str]) -> int:
     procs = {
         "web": spawn([PY, "-m", "gunicorn", "esm.wsgi", "--bind", f"{host}:{port}", "--workers", "3",
                       "--access-logfile", "-", "--graceful-timeout", "10"]),
-        "worker": spawn([PY, "-m", "celery", "-A", "esm", "worker", "-l", "info", "-c", "2"]),
-        "beat": spawn([PY, "-m", "celery", "-A", "esm", "beat", "-l", "info",
+        # Warnings only: beat ticks the SLA scan every few seconds, and INFO would log each tick.
+        "worker": spawn([PY, "-m", "celery", "-A", "esm", "worker", "-l", "warning", "-c", "2"]),
+        "beat": spawn([PY, "-m", "celery", "-A", "esm", "beat", "-l", "warning",
                        "-s", str(VAR_DIR / "celerybeat-schedule")]),
     }  # fmt: skip
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only compared
