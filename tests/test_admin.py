@@ -185,3 +185,24 @@ def test_changelist_query_count_is_flat(admin_client, agent, team, requester, mo
     with_few = queries_for(3)
     with_many = queries_for(27)
     assert with_many == with_few
+
+
+def test_permissions_come_from_the_person_and_their_groups_only(db):
+    """accounts.backends.ESMBackend: one query, Django's rule (own + groups; all for superusers)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.factories import UserFactory
+
+    person = UserFactory(username="perm-person")
+    group = Group.objects.create(name="Perm test group")
+    group.permissions.add(Permission.objects.get(codename="view_all_tickets"))
+    person.user_permissions.add(Permission.objects.get(codename="work_ticket"))
+    assert person.get_all_permissions() == {"servicedesk.work_ticket"}
+    person.groups.add(group)
+    fresh = type(person).objects.get(pk=person.pk)
+    assert fresh.get_all_permissions() == {"servicedesk.work_ticket", "servicedesk.view_all_tickets"}
+    assert fresh.has_perm("servicedesk.view_all_tickets") and not fresh.has_perm("servicedesk.delete_ticket")
+    fresh.is_active = False
+    assert not fresh.has_perm("servicedesk.work_ticket"), "disabled accounts have none"
+    boss = UserFactory(username="perm-boss", is_superuser=True)
+    assert boss.has_perm("servicedesk.delete_ticket") and len(boss.get_all_permissions()) == Permission.objects.count()
