@@ -105,11 +105,11 @@ def _walk_sql(direction: str) -> str:
             SELECT r.{move}, w.depth + 1
             FROM walk w
             JOIN cmdb_relationship r ON r.{arrive} = w.id
-            JOIN cmdb_configurationitem c ON c.id = r.{move}
             WHERE w.depth < %(max_depth)s
               AND r.type_id = ANY(%(types)s)
               {group_clause}
-              AND c.status NOT IN ({INACTIVE_SQL})
+              AND NOT EXISTS (SELECT 1 FROM cmdb_configurationitem c
+                              WHERE c.id = r.{move} AND c.status IN ({INACTIVE_SQL}))  -- ci_inactive_idx
               AND NOT EXISTS (SELECT 1 FROM known k WHERE k.id = r.{move})
         ),
         best AS (SELECT id, min(depth) AS depth FROM walk GROUP BY id),
