@@ -6,10 +6,8 @@ and raises domain errors: ``ValidationError`` (400), ``NotPermitted`` (403), ``S
 (412) or ``DomainError`` (409).
 """
 
-import functools
 from datetime import datetime, timedelta
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from esm.errors import DomainError, StaleVersion
+from esm.services import service
 
 from .attributes import ClassCatalogue, clean_attributes
 from .choices import INACTIVE_STATUSES
@@ -31,22 +30,6 @@ EDITABLE_FIELDS = (
     "asset_tag", "serial_number", "vendor", "model_name", "purchase_date", "purchase_cost", "warranty_end", "contract",
 )
 FOREIGN_KEYS = ("ci_class", "owner", "owner_team", "support_team")
-
-
-def service(func):
-    """Run a service atomically, with the acting user attached to every audit row it causes.
-
-    The same shape as ``servicedesk.services.service``; the CMDB sits below the service desk and
-    cannot import it.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        actor = kwargs.get("actor")
-        with transaction.atomic(), pghistory.context(actor=getattr(actor, "pk", None), service=func.__name__):
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 # --- Validation shared by create, update and import -----------------------------------------

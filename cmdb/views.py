@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Team, User
 from esm.errors import DomainError, StaleVersion
-from esm.pagination import InvalidCursor, keyset_paginate
+from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
 from . import services
 from .attributes import ClassCatalogue
@@ -77,13 +77,6 @@ def _detail_url(ci: ConfigurationItem, anchor: str = "") -> str:
     return reverse("desk-cmdb:detail", args=[ci.pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _query_without(params, *names) -> str:
-    params = params.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 # --- List -----------------------------------------------------------------------------------
 
 
@@ -112,7 +105,7 @@ def ci_list(request):
         "teams": Team.objects.filter(active=True).only("id", "name"),
         "params": params,
         "selected": {name: set(params.getlist(name)) for name in ("status", "environment")},
-        "page_query": _query_without(params, "cursor"),
+        "page_query": query_without(params, "cursor"),
         "status_badge": STATUS_BADGE,
         "criticality_badge": CRITICALITY_BADGE,
         "can_edit": can_edit_cmdb(request.user),

@@ -112,6 +112,14 @@ LIST_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403}
 WRITE_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404, 409: ERR_409, 412: ERR_412}
 
 
+_ERRORS_BY_CODE = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404, 409: ERR_409, 412: ERR_412, 429: ERR_429}
+
+
+def error_responses(*codes: int) -> dict:
+    """The schema's error responses for these status codes, e.g. ``error_responses(400, 403, 404)``."""
+    return {code: _ERRORS_BY_CODE[code] for code in codes}
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter, skipped when the request names none of the list's filters.
 

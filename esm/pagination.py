@@ -142,6 +142,14 @@ def keyset_paginate(
     return KeysetPage(rows, ordering, next_cursor, previous_cursor)
 
 
+def query_without(params, *names: str) -> str:
+    """The query string of ``params`` without ``names`` (links to other pages, tabs and sort orders)."""
+    params = params.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
 def bounded_page_size(raw, *, default: int = 50, maximum: int = 500) -> int:
     try:
         size = int(raw)

@@ -12,12 +12,12 @@ from accounts.models import Team, User
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, NotPermitted
+from esm.services import service
 from servicedesk import services as desk
 from servicedesk import signals
 from servicedesk.choices import EventKind, TicketKind
 from servicedesk.models import Category, Comment, Ticket
 from servicedesk.notifications import notify
-from servicedesk.services import service
 from servicedesk.workflow import Actor
 
 from .choices import Channel, IncidentState, OnHoldReason, ResolutionCode

@@ -5,11 +5,9 @@ locking, state changes, assignment, comments, attachments, time, CI links, notif
 function is atomic, takes keyword arguments and an explicit ``actor``, and raises domain errors.
 """
 
-import functools
 import os
 from collections.abc import Iterable
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -20,6 +18,7 @@ from accounts.models import Team, User
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
 from esm.errors import NotPermitted, StaleVersion, TransitionNotAllowed
+from esm.services import service
 
 from . import signals
 from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind, TicketKind
@@ -27,19 +26,6 @@ from .models import Attachment, Comment, Ticket, TicketCI, TicketSequence, TimeE
 from .notifications import notify
 from .rendering import MAX_BODY_CHARS
 from .workflow import Actor, Transition, Workflow
-
-
-def service(func):
-    """Run a service atomically, with the acting user attached to every audit row it causes."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        actor = kwargs.get("actor")
-        with transaction.atomic(), pghistory.context(actor=getattr(actor, "pk", None), service=func.__name__):
-            return func(*args, **kwargs)
-
-    return wrapper
-
 
 # --- Numbers and locking --------------------------------------------------------------------
 

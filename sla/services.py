@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from esm.errors import NotPermitted
+from esm.services import service
 from servicedesk.models import Ticket
-from servicedesk.services import service
 
 from .calendar import BusinessCalendar, business_calendar
 from .choices import BREACH, AgreementType, ClockState, Metric

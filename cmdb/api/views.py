@@ -43,13 +43,11 @@ from esm.api import (
     ERR_400,
     ERR_401,
     ERR_403,
-    ERR_404,
-    ERR_409,
-    ERR_412,
     IF_MATCH,
     LIST_ERRORS,
     READ_ERRORS,
     FieldErrorsSerializer,
+    error_responses,
     etag_for,
     if_match_version,
 )
@@ -72,13 +70,6 @@ from .serializers import (
     RelationshipUpdateSerializer,
     ServiceSerializer,
 )
-
-_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404, 409: ERR_409, 412: ERR_412}
-
-
-def errors(*codes: int) -> dict:
-    return {code: _ERRORS[code] for code in codes}
-
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
@@ -182,14 +173,14 @@ class ByIdMixin:
     retrieve=extend_schema(summary="Get a configuration item", parameters=[ID, ETAG],
                            responses={200: CISerializer, **READ_ERRORS}),
     create=extend_schema(summary="Create a configuration item (configuration managers)", request=CIWriteSerializer,
-                         parameters=[ETAG], responses={201: CISerializer, **errors(400, 401, 403)}),
+                         parameters=[ETAG], responses={201: CISerializer, **error_responses(400, 401, 403)}),
     partial_update=extend_schema(summary="Change a configuration item (configuration managers)",
                                  request=CIWriteSerializer, parameters=[ID, IF_MATCH, ETAG],
                                  description="`attributes`, when given, replaces the whole set of values.",
-                                 responses={200: CISerializer, **errors(400, 401, 403, 404, 412)}),
+                                 responses={200: CISerializer, **error_responses(400, 401, 403, 404, 412)}),
     destroy=extend_schema(summary="Delete a configuration item and its relationships (configuration managers)",
                           description="Refused (409) while tickets name it: retire it instead.",
-                          parameters=[ID, IF_MATCH], responses={204: None, **errors(401, 403, 404, 409, 412)}),
+                          parameters=[ID, IF_MATCH], responses={204: None, **error_responses(401, 403, 404, 409, 412)}),
 )
 class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
     queryset = ConfigurationItem.objects.none()
@@ -272,12 +263,12 @@ class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
     create=extend_schema(summary="Relate two CIs (configuration managers)", request=RelationshipCreateSerializer,
                          description='Reads "source <type> target", e.g. app runs_on server. No self-links, no '
                                      "duplicates (400); cycles are allowed.",
-                         responses={201: RelationshipSerializer, **errors(400, 401, 403)}),
+                         responses={201: RelationshipSerializer, **error_responses(400, 401, 403)}),
     partial_update=extend_schema(summary="Put a relationship in or out of a redundancy group (configuration managers)",
                                  request=RelationshipUpdateSerializer, parameters=[ID],
-                                 responses={200: RelationshipSerializer, **errors(400, 401, 403, 404)}),
+                                 responses={200: RelationshipSerializer, **error_responses(400, 401, 403, 404)}),
     destroy=extend_schema(summary="Remove a relationship (configuration managers)", parameters=[ID],
-                          responses={204: None, **errors(401, 403, 404)}),
+                          responses={204: None, **error_responses(401, 403, 404)}),
 )
 class RelationshipViewSet(ByIdMixin, viewsets.GenericViewSet):
     queryset = Relationship.objects.none()
@@ -334,9 +325,9 @@ class RedundancyGroupFilterSet(filters.FilterSet):
                            responses={200: RedundancyGroupSerializer, **READ_ERRORS}),
     create=extend_schema(summary="Create a redundancy group (configuration managers)",
                          request=RedundancyGroupCreateSerializer,
-                         responses={201: RedundancyGroupSerializer, **errors(400, 401, 403)}),
+                         responses={201: RedundancyGroupSerializer, **error_responses(400, 401, 403)}),
     destroy=extend_schema(summary="Delete a redundancy group; its relationships stay (configuration managers)",
-                          parameters=[ID], responses={204: None, **errors(401, 403, 404)}),
+                          parameters=[ID], responses={204: None, **error_responses(401, 403, 404)}),
 )
 class RedundancyGroupViewSet(ByIdMixin, viewsets.GenericViewSet):
     queryset = RedundancyGroup.objects.none()

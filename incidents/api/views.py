@@ -27,16 +27,11 @@ from accounts.roles import can_work_tickets
 from cmdb.api.serializers import BriefCISerializer
 from cmdb.models import ConfigurationItem
 from esm.api import (
-    ERR_400,
-    ERR_401,
-    ERR_403,
-    ERR_404,
-    ERR_409,
-    ERR_412,
     IF_MATCH,
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    error_responses,
     etag_for,
     if_match_version,
 )
@@ -91,12 +86,6 @@ from .serializers import (
 COMMENT_ORDERINGS = {"created_at": ("created_at", "id"), "-created_at": ("-created_at", "-id")}
 TIMELINE_ORDERINGS = {"at": ("at", "id"), "-at": ("-at", "-id")}
 
-_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404, 409: ERR_409, 412: ERR_412}
-
-
-def errors(*codes: int) -> dict:
-    return {code: _ERRORS[code] for code in codes}
-
 
 ETAG = OpenApiParameter(
     "ETag", str, OpenApiParameter.HEADER, response=[200, 201],
@@ -119,7 +108,7 @@ LIST_ACTION = {"filter_backends": []}  # IncidentFilterSet is for the incident l
     retrieve=extend_schema(summary="Get an incident", parameters=[ETAG],
                            responses={200: IncidentDetailSerializer, **READ_ERRORS}),
     create=extend_schema(summary="Open an incident", request=IncidentCreateSerializer, parameters=[ETAG],
-                         responses={201: IncidentDetailSerializer, **errors(400, 401, 403)}),
+                         responses={201: IncidentDetailSerializer, **error_responses(400, 401, 403)}),
     partial_update=extend_schema(
         summary="Change an incident's fields or assignment", request=IncidentUpdateSerializer,
         description="Agents only. `team` and `assignee` go through assignment: a new team without an "
@@ -300,7 +289,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     # --- Conversation -----------------------------------------------------------------------
 
     @extend_schema(summary="List comments (requesters see public replies only)",
-                   responses={200: CommentSerializer(many=True), **errors(400, 401, 403, 404)})
+                   responses={200: CommentSerializer(many=True), **error_responses(400, 401, 403, 404)})
     @action(detail=True, methods=["get"], keyset_orderings=COMMENT_ORDERINGS, keyset_default_ordering="created_at",
             **LIST_ACTION)
     def comments(self, request, number=None):
@@ -310,7 +299,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(CommentSerializer(page, many=True).data)
 
     @extend_schema(summary="Add a public reply or (agents) a work note", request=CommentCreateSerializer,
-                   responses={201: CommentSerializer, **errors(400, 401, 403, 404)})
+                   responses={201: CommentSerializer, **error_responses(400, 401, 403, 404)})
     @comments.mapping.post
     def add_comment(self, request, number=None):
         ticket = self.get_object()
@@ -320,7 +309,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="List attachments (requesters see public ones only)",
-                   responses={200: AttachmentSerializer(many=True), **errors(400, 401, 403, 404)})
+                   responses={200: AttachmentSerializer(many=True), **error_responses(400, 401, 403, 404)})
     @action(detail=True, methods=["get"], keyset_orderings=COMMENT_ORDERINGS, keyset_default_ordering="created_at",
             parser_classes=[MultiPartParser], **LIST_ACTION)
     def attachments(self, request, number=None):
@@ -332,7 +321,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(AttachmentSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(summary="Upload an attachment", request={"multipart/form-data": AttachmentUploadSerializer},
-                   responses={201: AttachmentSerializer, **errors(400, 401, 403, 404)})
+                   responses={201: AttachmentSerializer, **error_responses(400, 401, 403, 404)})
     @attachments.mapping.post
     def add_attachment(self, request, number=None):
         ticket = self.get_object()
@@ -350,7 +339,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="The incident's history (requesters see public entries only)",
-                   responses={200: TimelineEntrySerializer(many=True), **errors(400, 401, 403, 404)})
+                   responses={200: TimelineEntrySerializer(many=True), **error_responses(400, 401, 403, 404)})
     @action(detail=True, methods=["get"], keyset_orderings=TIMELINE_ORDERINGS, keyset_default_ordering="at",
             **LIST_ACTION)
     def timeline(self, request, number=None):
@@ -377,7 +366,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return Response(TimeTotalsSerializer(totals).data)
 
     @extend_schema(summary="Record time worked, with a work note (agents only)", request=TimeEntryCreateSerializer,
-                   responses={201: TimeEntrySerializer, **errors(400, 401, 403, 404)})
+                   responses={201: TimeEntrySerializer, **error_responses(400, 401, 403, 404)})
     @time_entries.mapping.post
     def add_time_entry(self, request, number=None):
         ticket = self.get_object()
@@ -390,7 +379,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     # --- Configuration items ----------------------------------------------------------------
 
     @extend_schema(summary="Configuration items linked to the incident",
-                   responses={200: BriefCISerializer(many=True), **errors(400, 401, 403, 404)})
+                   responses={200: BriefCISerializer(many=True), **error_responses(400, 401, 403, 404)})
     @action(detail=True, methods=["get"], keyset_orderings=NAME_ORDERINGS, keyset_default_ordering="name",
             **LIST_ACTION)
     def cis(self, request, number=None):
@@ -399,7 +388,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(BriefCISerializer(page, many=True).data)
 
     @extend_schema(summary="Link configuration items (agents only)", request=CILinkSerializer,
-                   responses={200: IncidentDetailSerializer, **errors(400, 401, 403, 404)}, parameters=[ETAG])
+                   responses={200: IncidentDetailSerializer, **error_responses(400, 401, 403, 404)}, parameters=[ETAG])
     @cis.mapping.post
     def link_cis(self, request, number=None):
         ticket = self.get_object()
@@ -412,7 +401,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     # --- Watchers --------------------------------------------------------------------------
 
     @extend_schema(summary="People watching the incident",
-                   responses={200: BriefUserSerializer(many=True), **errors(400, 401, 403, 404)})
+                   responses={200: BriefUserSerializer(many=True), **error_responses(400, 401, 403, 404)})
     @action(detail=True, methods=["get"], keyset_orderings={"name": ("first_name", "last_name", "id")},
             keyset_default_ordering="name", **LIST_ACTION)
     def watchers(self, request, number=None):
@@ -423,7 +412,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     @extend_schema(summary="Add a watcher", request=WatcherSerializer,
                    description="Watchers get the incident's public updates and may read it. Omit `user` to "
                                "watch it yourself; only agents add other people.",
-                   responses={204: None, **errors(400, 401, 403, 404)})
+                   responses={204: None, **error_responses(400, 401, 403, 404)})
     @watchers.mapping.post
     def add_watcher(self, request, number=None):
         ticket = self.get_object()
@@ -435,7 +424,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="Remove a watcher", parameters=[USER_ID],
                    description="Anyone may stop watching; only agents remove other people.",
-                   responses={204: None, **errors(401, 403, 404)})
+                   responses={204: None, **error_responses(401, 403, 404)})
     @action(detail=True, methods=["delete"], url_path=r"watchers/(?P<user_id>[^/]+)")
     def remove_watcher(self, request, number=None, user_id=None):
         ticket = self.get_object()
@@ -447,7 +436,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Unlink a configuration item (agents only)", parameters=[CI_ID],
-                   responses={204: None, **errors(401, 403, 404)})
+                   responses={204: None, **error_responses(401, 403, 404)})
     @action(detail=True, methods=["delete"], url_path=r"cis/(?P<ci_id>[^/]+)")
     def unlink_ci(self, request, number=None, ci_id=None):
         ticket = self.get_object()

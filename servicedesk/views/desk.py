@@ -27,7 +27,7 @@ from accounts.models import Team, User, display_name
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError
-from esm.pagination import InvalidCursor, keyset_paginate
+from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
 from .. import services as desk_services
 from ..choices import PRIORITY_BADGE, Priority, TicketKind
@@ -184,13 +184,6 @@ def _filter_selects(params: QueryDict) -> list[FilterSelect]:
     return selects
 
 
-def _query_without(params: QueryDict, *names: str) -> str:
-    params = params.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 def _ticket_by_number(user, text: str) -> Ticket | None:
     if not NUMBER_RE.match(text or ""):
         return None
@@ -233,8 +226,8 @@ def queue(request):
                  sla=nearest_clock(clocks.get(t.pk, [])))
         for t in page.items
     ]
-    filter_query = _query_without(params, "cursor", "queue", "go")
-    page_query = _query_without(params, "cursor", "go")
+    filter_query = query_without(params, "cursor", "queue", "go")
+    page_query = query_without(params, "cursor", "go")
     context = {
         "queue": queue_name,
         "queues": [(key, label) for key, label in QUEUE_LABELS.items()],
@@ -248,7 +241,7 @@ def queue(request):
         "q": params.get("q", ""),
         "filter_query": filter_query,
         "page_query": page_query,
-        "sort_query": _query_without(params, "cursor", "ordering", "go"),
+        "sort_query": query_without(params, "cursor", "ordering", "go"),
         "filtered": any(params.get(s) for s in ("q", "state", "priority", "team_id", "assignee_id",
                                                  "category_id", "service_id")),
     }

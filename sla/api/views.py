@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import parse_id
 from accounts.roles import can_work_tickets
-from esm.api import ERR_400, ERR_401, ERR_403, ERR_404, LIST_ERRORS, READ_ERRORS
+from esm.api import ERR_404, LIST_ERRORS, READ_ERRORS, error_responses
 from servicedesk.queries import tickets_visible_to
 
 from .. import queries, reports, services
@@ -28,7 +28,7 @@ from .serializers import (
 )
 
 MAX_MONTHS = 36
-WRITE_ERRORS = {400: ERR_400, 401: ERR_401, 403: ERR_403, 404: ERR_404}
+MANAGER_WRITE_ERRORS = error_responses(400, 401, 403, 404)  # no version on these: no 412
 
 
 class DeskReadManagerWrite(permissions.BasePermission):
@@ -76,9 +76,9 @@ def config_schema(serializer, singular: str, plural: str):
         retrieve=extend_schema(summary=f"Get one {singular}", parameters=[path_id],
                                responses={200: serializer, **READ_ERRORS}),
         create=extend_schema(summary=f"Create a {singular} (service level managers)", request=serializer,
-                             responses={201: serializer, **WRITE_ERRORS}),
+                             responses={201: serializer, **MANAGER_WRITE_ERRORS}),
         partial_update=extend_schema(summary=f"Change a {singular} (service level managers)", parameters=[path_id],
-                                     request=serializer, responses={200: serializer, **WRITE_ERRORS}),
+                                     request=serializer, responses={200: serializer, **MANAGER_WRITE_ERRORS}),
     )
 
 
