@@ -17,6 +17,7 @@ def clock_data(view) -> dict:
         "elapsed_seconds": view.elapsed,
         "remaining_seconds": view.remaining,
         "percent": view.percent,
+        "colour": view.colour,
         "due_at": clock.due_at,
         "breached": clock.breached,
         "started_at": clock.started_at,

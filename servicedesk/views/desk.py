@@ -127,6 +127,10 @@ class QueueRow:
     sla: dict | None = None  # the clock nearest to breach, from the SLA app's "sla_clocks" panel
 
 
+# The SLA app's colours (from each agreement's own warning thresholds) as badge classes.
+CLOCK_BADGES = {"orange": "warning border border-danger"}
+
+
 def nearest_clock(clocks: list[dict]) -> dict | None:
     """The running clock with the least time left (else a paused one), with the badge colour to show."""
     running = [c for c in clocks if c["state"] == "running"]
@@ -139,10 +143,8 @@ def nearest_clock(clocks: list[dict]) -> dict | None:
         badge = "danger"
     elif clock["state"] == "paused":
         badge = "secondary"
-    elif clock["percent"] >= 75:
-        badge = "warning"
     else:
-        badge = "success"
+        badge = CLOCK_BADGES.get(clock["colour"], clock["colour"])
     return {**clock, "badge": badge}
 
 

@@ -144,6 +144,9 @@ class ClockSerializer(serializers.Serializer):
     elapsed_seconds = serializers.IntegerField(help_text=_("Business seconds used, time in pausing states excluded."))
     remaining_seconds = serializers.IntegerField(help_text=_("Business seconds left; negative when overdue."))
     percent = serializers.IntegerField()
+    colour = serializers.CharField(help_text=_(
+        "How close to breach, from the agreement's warning thresholds: success, warning, orange (the last "
+        "threshold passed), danger (breached); secondary while paused before any threshold."))
     due_at = serializers.DateTimeField(allow_null=True, help_text=_("Wall-clock due time while running."))
     breached = serializers.BooleanField()
     started_at = serializers.DateTimeField()

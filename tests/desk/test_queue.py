@@ -277,3 +277,16 @@ def test_rows_escape_what_people_typed(agent_client, make_incident, agent, team)
     page = agent_client.get(f"{QUEUE}?queue=open").content.decode()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in page
+
+
+def test_time_left_badge_takes_the_sla_apps_colour_and_the_nearest_clock():
+    def clock(state, remaining, colour="success", breached=False):
+        return {"state": state, "remaining_seconds": remaining, "colour": colour, "breached": breached}
+
+    nearest = desk_views.nearest_clock
+    assert nearest([]) is None
+    assert nearest([clock("running", 900, "orange"), clock("running", 60, "warning")])["badge"] == "warning"
+    assert nearest([clock("running", 900, "orange")])["badge"] == "warning border border-danger"
+    assert nearest([clock("running", -5, "orange")])["badge"] == "danger"
+    assert nearest([clock("paused", 300), clock("stopped", -10, breached=True)])["badge"] == "secondary"
+    assert nearest([clock("stopped", 10)]) is None
