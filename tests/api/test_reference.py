@@ -57,6 +57,39 @@ def test_token_guessing_is_throttled_per_address(anonymous_api, requester):
     assert other_address.status_code == 200
 
 
+def test_token_of_disabled_account_is_refused(api, requester):
+    client = api(requester)
+    assert client.get("/api/v1/users/").status_code == 200
+    requester.is_active = False
+    requester.save()
+    response = client.get("/api/v1/users/")
+    assert response.status_code == 401 and response.data["code"] == "authentication_failed"
+
+
+@pytest.mark.parametrize("key", ["0" * 40, "x" * 41, "ab\x00cd", "' OR 1=1 --"])
+def test_unknown_or_malformed_token_is_refused(anonymous_api, requester, key):
+    anonymous_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = anonymous_api.get("/api/v1/users/")
+    assert response.status_code == 401 and response.data["code"] == "authentication_failed"
+
+
+def test_token_carries_the_persons_permissions(api, requester, agent, team, django_assert_num_queries):
+    # Person and permissions come in the one authentication query: an agent's list needs no
+    # separate permission query, and a requester still gets only what a requester may do.
+    from accounts.authentication import TokenAuthentication
+    from accounts.roles import can_work_tickets
+
+    token = api(agent)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    with django_assert_num_queries(1):
+        user, auth = TokenAuthentication().authenticate_credentials(token)
+        assert can_work_tickets(user) and auth.user == agent and auth.key == token
+    requester_token = api(requester)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    user, _auth = TokenAuthentication().authenticate_credentials(requester_token)
+    assert not can_work_tickets(user) and user == requester
+    assert api(requester).get("/api/v1/teams/").status_code == 200
+    assert api(requester).get(f"/api/v1/users/{agent.pk}/").status_code in (403, 404)
+
+
 def test_token_endpoint_is_post_only(anonymous_api):
     assert anonymous_api.get(TOKEN).status_code == 405
 
