@@ -9,15 +9,16 @@ How the traversal works (see docs/cmdb.md):
 * Relationships point from the dependent CI to what it depends on ("app runs on server"). Upstream
   walks from targets to sources, downstream from sources to targets, along types that propagate
   impact only.
-* The CTE's rows are ``(node id, depth)`` and it uses ``UNION``, which drops any row already
-  produced: a node is expanded at most once per depth, so the work is bounded by depth × edges,
-  cycles terminate, and paths are never enumerated. The depth limit stops the walk; the answer
-  keeps each node's smallest depth and one parent on a shortest path (a parent pointer).
+* The CTE walks breadth first, one row per level: the ids first reached at that depth, each with
+  one parent on a shortest path (the smallest id one level closer), and the ids seen so far. A
+  node is entered once, at its smallest depth, so every relationship is followed at most once,
+  cycles terminate and paths are never enumerated. The depth limit stops the walk.
 * Retired and disposed CIs are never entered.
 * Redundancy (upstream only): relationships in a redundancy group are not followed by the CTE.
-  After each walk one query counts, per touched group, the members still up (in service and not
-  affected); a group with fewer than ``min_up`` passes the failure to its CI, which seeds the next
-  walk. Rounds repeat until no group trips (a handful at most: one per nested level of redundancy).
+  After each walk one query reads the members of the groups the newly affected CIs belong to, and
+  Python counts those still up (in service and not affected); a group with fewer than ``min_up``
+  passes the failure to its CI, which seeds the next walk. Rounds repeat until no group trips (a
+  handful at most: one per nested level of redundancy).
 """
 
 from dataclasses import dataclass, field
@@ -95,61 +96,76 @@ INACTIVE_SQL = ", ".join(f"'{s}'" for s in INACTIVE_STATUSES)
 def _walk_sql(direction: str) -> str:
     arrive, move, hold_groups = _WALK[direction]
     group_clause = "AND r.redundancy_group_id IS NULL" if hold_groups else ""
-    # Only identifiers from the constants above are formatted in; every value is bound. Nodes found
-    # in earlier rounds ("known") are a CTE joined by hash, not a long array compared row by row.
+    # Only identifiers from the constants above are formatted in; every value is bound.
+    # Each row of ``bfs`` is one level: the ids first reached at that depth, each with its parent
+    # (the smallest id one level closer), and every id seen so far. A level's candidates are
+    # checked against ``seen`` hashed once per level, so each relationship is followed once.
     return f"""
-        WITH RECURSIVE known(id) AS (SELECT unnest(%(known)s::bigint[])),
-        walk(id, depth) AS (
-            SELECT s.id, s.depth FROM unnest(%(seed_ids)s::bigint[], %(seed_depths)s::int[]) AS s(id, depth)
-          UNION
-            SELECT r.{move}, w.depth + 1
-            FROM walk w
-            JOIN cmdb_relationship r ON r.{arrive} = w.id
-            WHERE w.depth < %(max_depth)s
-              AND r.type_id = ANY(%(types)s)
-              {group_clause}
-              AND NOT EXISTS (SELECT 1 FROM cmdb_configurationitem c
-                              WHERE c.id = r.{move} AND c.status IN ({INACTIVE_SQL}))  -- ci_inactive_idx
-              AND NOT EXISTS (SELECT 1 FROM known k WHERE k.id = r.{move})
+        WITH RECURSIVE seeds(id, depth) AS (
+            SELECT * FROM unnest(%(seed_ids)s::bigint[], %(seed_depths)s::int[])
         ),
-        best AS (SELECT id, min(depth) AS depth FROM walk GROUP BY id),
-        -- One parent per node (the smallest id one level closer), found from the parents' side:
-        -- the edges leaving the found nodes, not every edge arriving at them (a shared switch or
-        -- database has tens of thousands of those, nearly all from nodes outside the answer).
-        parent AS (
-            SELECT r.{move} AS id, p.depth + 1 AS depth, min(p.id) AS parent_id
-            FROM best p
-            JOIN cmdb_relationship r ON r.{arrive} = p.id
-            WHERE r.type_id = ANY(%(types)s) {group_clause}
-            GROUP BY r.{move}, p.depth
+        bfs(depth, ids, parents, seen) AS (
+            SELECT first.depth, first.ids, first.parents, first.ids || %(known)s::bigint[]
+            FROM (SELECT min(depth) AS depth FROM seeds) m,
+                 LATERAL (SELECT m.depth, array_agg(s.id) AS ids, array_agg(NULL::bigint) AS parents
+                          FROM seeds s WHERE s.depth = m.depth) first
+          UNION ALL
+            SELECT b.depth + 1, level.ids, level.parents, b.seen || level.ids
+            FROM bfs b
+            CROSS JOIN LATERAL (
+                SELECT array_agg(x.id) AS ids, array_agg(x.parent) AS parents FROM (
+                    SELECT r.{move} AS id, min(r.{arrive}) AS parent
+                    FROM unnest(b.ids) AS f(id)
+                    JOIN cmdb_relationship r ON r.{arrive} = f.id
+                    WHERE r.type_id = ANY(%(types)s)
+                      {group_clause}
+                      AND NOT EXISTS (SELECT 1 FROM cmdb_configurationitem c
+                                      WHERE c.id = r.{move} AND c.status IN ({INACTIVE_SQL}))  -- ci_inactive_idx
+                      AND r.{move} NOT IN (SELECT unnest(b.seen))
+                    GROUP BY r.{move}
+                  UNION ALL
+                    -- Seeds found by a redundancy group deeper down join the walk at their own depth.
+                    SELECT s.id, NULL FROM seeds s
+                    WHERE s.depth = b.depth + 1 AND s.id NOT IN (SELECT unnest(b.seen))
+                ) x
+            ) level
+            WHERE b.depth < %(max_depth)s
+              AND (level.ids IS NOT NULL OR EXISTS (SELECT 1 FROM seeds s WHERE s.depth > b.depth + 1))
         )
-        SELECT b.id, b.depth, e.parent_id
-        FROM best b
-        LEFT JOIN parent e ON e.id = b.id AND e.depth = b.depth AND b.depth > 0
+        SELECT node.id, b.depth, node.parent FROM bfs b, unnest(b.ids, b.parents) AS node(id, parent)
     """  # noqa: S608
 
 
-# Groups touched by the affected set whose members still up (in service, not affected) are fewer
-# than min_up; their CI is affected next. The affected set is a CTE joined by hash.
-_GROUPS_SQL = f"""
-    WITH affected(id) AS (SELECT DISTINCT unnest(%(affected)s::bigint[])),
-    touched AS (
-        SELECT DISTINCT r.redundancy_group_id AS id
-        FROM cmdb_relationship r JOIN affected a ON a.id = r.target_id
-        WHERE r.redundancy_group_id IS NOT NULL
-    )
-    SELECT g.id, g.ci_id, g.name, min(r.target_id) FILTER (WHERE a.id IS NOT NULL) AS via
-    FROM touched t
-    JOIN cmdb_redundancygroup g ON g.id = t.id
+# The members of every redundancy group that a round's newly affected CIs belong to. Python counts
+# the members still up (in service, not affected): the group's state can only change when one of
+# its members is newly affected, and the affected set never travels to the database.
+_GROUP_MEMBERS_SQL = """
+    SELECT g.id, g.ci_id, g.name, g.min_up, owner.status, r.target_id, m.status
+    FROM cmdb_redundancygroup g
     JOIN cmdb_configurationitem owner ON owner.id = g.ci_id
     JOIN cmdb_relationship r ON r.redundancy_group_id = g.id AND r.type_id = ANY(%(types)s)
     JOIN cmdb_configurationitem m ON m.id = r.target_id
-    LEFT JOIN affected a ON a.id = r.target_id
-    WHERE owner.status NOT IN ({INACTIVE_SQL})
-      AND NOT EXISTS (SELECT 1 FROM affected x WHERE x.id = g.ci_id)
-    GROUP BY g.id, g.ci_id, g.name, g.min_up
-    HAVING count(*) FILTER (WHERE m.status NOT IN ({INACTIVE_SQL}) AND a.id IS NULL) < g.min_up
-"""  # noqa: S608
+    WHERE g.id IN (SELECT t.redundancy_group_id
+                   FROM unnest(%(new)s::bigint[]) AS n(id)
+                   JOIN cmdb_relationship t ON t.target_id = n.id
+                   WHERE t.redundancy_group_id IS NOT NULL)
+    ORDER BY g.id, r.target_id
+"""
+
+
+def _tripped_groups(cursor, new_ids: list[int], found: dict, types: list[int]) -> list[tuple[int, str, int]]:
+    """(owner CI, group name, affected member) of each group left with fewer than min_up members up."""
+    cursor.execute(_GROUP_MEMBERS_SQL, {"new": new_ids, "types": types})
+    groups: dict[int, list] = {}
+    for group_id, owner, name, min_up, owner_status, member, member_status in cursor.fetchall():
+        # [owner, name, min_up, owner status, members up, smallest affected member]
+        group = groups.setdefault(group_id, [owner, name, min_up, owner_status, 0, None])
+        if member in found:
+            group[5] = member if group[5] is None else min(group[5], member)
+        elif member_status not in INACTIVE_STATUSES:
+            group[4] += 1
+    return [(owner, name, via) for owner, name, min_up, owner_status, up, via in groups.values()
+            if up < min_up and via is not None and owner_status not in INACTIVE_STATUSES and owner not in found]
 
 
 def _propagating_types() -> list[int]:
@@ -170,16 +186,17 @@ def _traverse(seed_ids: list[int], direction: str, depth: int) -> tuple[dict[int
                 "max_depth": depth, "types": types, "known": list(found),
             }
             cursor.execute(sql, params)
+            new_ids = []  # the walk never enters a node found in an earlier round
             for pk, node_depth, parent in cursor.fetchall():
+                new_ids.append(pk)
                 if pk in seeds:
                     found[pk] = seeds[pk]
                 elif pk not in found:
                     found[pk] = (node_depth, parent)
             if direction != UPSTREAM:
                 break
-            cursor.execute(_GROUPS_SQL, {"affected": list(found), "types": types})
             seeds = {}
-            for _group_id, ci_id, name, via in cursor.fetchall():
+            for ci_id, name, via in _tripped_groups(cursor, new_ids, found, types):
                 node_depth = found[via][0] + 1
                 if node_depth <= depth and ci_id not in found and ci_id not in seeds:
                     seeds[ci_id] = (node_depth, via)
@@ -213,14 +230,14 @@ def impact_analysis(cis, *, direction: str = UPSTREAM, depth: int = DEFAULT_DEPT
     ordered = sorted(found, key=lambda pk: (found[pk][0], pk))
     chosen = set(ordered[:limit]) | set(roots)
     with connection.cursor() as cursor:
+        # The chosen nodes by id, and every business service (a few hundred CIs, by ci_class_name_idx)
+        # kept when found: the whole found set never travels to the database again.
         cursor.execute(
-            # The found ids are joined (by hash), not compared as an array against every row.
             "SELECT c.id, c.name, c.ci_class_id, c.status, c.environment, c.criticality "
-            "FROM cmdb_configurationitem c JOIN unnest(%(found)s::bigint[]) AS f(id) ON f.id = c.id "
-            "WHERE c.id = ANY(%(chosen)s) OR c.ci_class_id = ANY(%(services)s)",
-            {"chosen": list(chosen), "found": list(found), "services": list(service_classes)},
+            "FROM cmdb_configurationitem c WHERE c.id = ANY(%(chosen)s) OR c.ci_class_id = ANY(%(services)s)",
+            {"chosen": list(chosen), "services": list(service_classes)},
         )
-        rows = cursor.fetchall()
+        rows = [row for row in cursor.fetchall() if row[0] in found]
     counts = open_ticket_counts([r[0] for r in rows]) if with_tickets else {}
     nodes = []
     for pk, name, class_id, status, environment, criticality in rows:

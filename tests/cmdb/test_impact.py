@@ -126,6 +126,39 @@ def test_nested_redundancy_and_ungrouped_edges_together(graph, rel_types):
     assert names(impact_analysis([core1, core2])) == {"core1": 0, "core2": 0, "dist": 1, "srv": 2}
 
 
+def test_groups_tripped_in_one_round_at_different_depths_all_carry_on(graph, rel_types):
+    # x fails. near (depth 1) loses its only member x; far (depth 3) loses y, two levels up from x.
+    # The next round starts at depth 1 and depth 3 with nothing at depth 2: the walk must not stop there.
+    g = graph("w>x", "y>w", "svc>far")
+    near, far = CIFactory(name="near"), g["far"]
+    for owner, member in ((near, g["x"]), (far, g["y"])):
+        group = RedundancyGroupFactory(ci=owner, min_up=1)
+        RelationshipFactory(source=owner, target=member, type=rel_types["connects_to"], redundancy_group=group)
+
+    result = impact_analysis(g["x"])
+
+    assert names(result) == {"x": 0, "w": 1, "near": 1, "y": 2, "far": 3, "svc": 4}
+    by_name = {n.name: n for n in result.nodes}
+    assert by_name["far"].parent_id == g["y"].pk and by_name["svc"].parent_id == far.pk
+
+
+def test_a_group_trips_when_its_last_member_falls_in_a_later_round(graph, rel_types):
+    # Two mailbox servers keep "mail" up. a fails directly; b only falls in the second round, when
+    # its own redundant pair (disk1, disk2) is gone. Only then does mail go down (through its
+    # first affected member, a).
+    mail, a, b = CIFactory(name="mail"), CIFactory(name="a"), CIFactory(name="b")
+    pair = RedundancyGroupFactory(ci=mail, min_up=1)
+    for member in (a, b):
+        RelationshipFactory(source=mail, target=member, type=rel_types["depends_on"], redundancy_group=pair)
+    disks = RedundancyGroupFactory(ci=b, min_up=1)
+    d1, d2 = CIFactory(name="disk1"), CIFactory(name="disk2")
+    for disk in (d1, d2):
+        RelationshipFactory(source=b, target=disk, type=rel_types["depends_on"], redundancy_group=disks)
+
+    assert names(impact_analysis([a, d1])) == {"a": 0, "disk1": 0}
+    assert names(impact_analysis([a, d1, d2])) == {"a": 0, "disk1": 0, "disk2": 0, "b": 1, "mail": 1}
+
+
 def test_each_node_carries_its_open_tickets(graph, make_incident, agent, team):
     g = graph("app>srv")
     svc = ServiceFactory(name="svc")
