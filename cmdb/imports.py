@@ -17,13 +17,18 @@ Row format (CSV header names = JSON keys): ``external_id``, ``name``, ``class`` 
 ``attr.<key>`` columns (CSV) or an ``attributes`` object (JSON). A key left out keeps the current
 value; an empty value clears it. Relationship rows: ``source``, ``type`` (type key), ``target``,
 each end an external id of the same source.
+
+Files are read here too (``decode_text``, ``parse_file``, ``parse_csv``), so the command, the API
+and the console page accept exactly the same input.
 """
 
 import copy
 import csv
 import datetime
 import decimal
+import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 
 import pghistory
@@ -51,6 +56,11 @@ COMPARED = (*TEXT_FIELDS, *DATE_FIELDS, "ci_class_id", "criticality", "owner_id"
 MAX_ROWS = 50000
 
 
+def change_column(name: str) -> str:
+    """The column of a changed field as files name it (``ci_class_id`` → ``class``, ``owner_id`` → ``owner``)."""
+    return "class" if name == "ci_class_id" else name.removesuffix("_id")
+
+
 @dataclass
 class RowResult:
     kind: str
@@ -66,6 +76,8 @@ class ImportReport:
     dry_run: bool
     applied: bool
     rows: list[RowResult]
+    # Set when applying was refused because the rows no longer check as they did (``expected_digest``).
+    drifted: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -78,31 +90,129 @@ class ImportReport:
     def rejected(self) -> list[RowResult]:
         return [r for r in self.rows if r.outcome == "rejected"]
 
+    @property
+    def digest(self) -> str:
+        """What the import would do, row by row (outcome, changed fields, rejected fields), as a short hash.
+
+        Messages are left out: they depend on the reader's language, the outcome does not.
+        """
+        summary = [(r.kind, r.row, r.key, r.outcome, r.changes, sorted(r.errors)) for r in self.rows]
+        return hashlib.sha256(json.dumps(summary).encode()).hexdigest()[:32]
+
 
 # --- Parsing --------------------------------------------------------------------------------
 
+CIS, RELATIONSHIPS = "cis", "relationships"
+RELATIONSHIP_COLUMNS = ("source", "type", "target")
+FILE_TYPES = (".csv", ".json")
 
-def parse_csv(text: str) -> list[dict]:
-    """CSV with a header row → dicts; ``attr.<key>`` columns become the ``attributes`` object."""
+
+def decode_text(content: bytes) -> str:
+    """A file's bytes → text. UTF-8 only (with or without a BOM): guessing legacy encodings garbles names."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file is not UTF-8 text. Save it as “CSV UTF-8” (or JSON in UTF-8) and "
+                                "upload it again."), code="encoding")
     if "\x00" in text:
-        raise ValidationError({"file": [_("The file contains invalid characters.")]})
+        raise ValidationError(_("The file contains invalid characters."), code="encoding")
+    return text
+
+
+def _check_header(columns: list, kind: str) -> None:
+    names = [(c or "").strip() for c in columns]
+    if not any(names):
+        raise ValidationError(_("The file is empty: the first line must name the columns."), code="header")
+    if "" in names:
+        raise ValidationError(_("Column %(n)s of the header has no name.") % {"n": names.index("") + 1},
+                              code="header")
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise ValidationError(_("The header names these columns twice: %(names)s.")
+                              % {"names": ", ".join(doubled)[:200]}, code="header")
+    required = ("external_id",) if kind == CIS else RELATIONSHIP_COLUMNS
+    missing = [n for n in required if n not in names]
+    if missing:
+        raise ValidationError(_("The header needs the columns %(names)s.") % {"names": ", ".join(missing)},
+                              code="header")
+    if kind == CIS:
+        unknown = [n for n in names if n not in KNOWN_COLUMNS - {"attributes"}
+                   and not (n.startswith("attr.") and len(n) > 5)]
+        if unknown:
+            raise ValidationError(_("Unknown columns: %(names)s.") % {"names": ", ".join(unknown)[:200]},
+                                  code="header")
+
+
+def parse_csv(text: str, *, kind: str = CIS) -> list[dict]:
+    """CSV with a header row → dicts; ``attr.<key>`` columns become the ``attributes`` object.
+
+    The header is checked first (``kind`` is CIS or RELATIONSHIPS): a file with a wrong header is
+    refused whole rather than every row being rejected for the same reason.
+    """
+    if "\x00" in text:
+        raise ValidationError(_("The file contains invalid characters."), code="encoding")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    rows = []
-    for raw in reader:
-        row, attributes = {}, {}
-        for column, value in raw.items():
-            if column is None:  # more cells than headers
-                row["__extra__"] = value
-                continue
-            column = column.strip()
-            if column.startswith("attr."):
-                attributes[column[5:]] = value
-            else:
-                row[column] = value
-        if attributes:
-            row["attributes"] = attributes
-        rows.append(row)
+    try:
+        _check_header(reader.fieldnames or [], kind)  # reads the first line
+        rows = []
+        for raw in reader:
+            row, attributes = {}, {}
+            for column, value in raw.items():
+                if column is None:  # more cells than headers
+                    row["__extra__"] = value
+                    continue
+                column = column.strip()
+                if column.startswith("attr."):
+                    attributes[column[5:]] = value
+                else:
+                    row[column] = value
+            if attributes:
+                row["attributes"] = attributes
+            rows.append(row)
+    except csv.Error:  # the line being read is not yet counted
+        raise ValidationError(_("The file is not valid CSV (line %(line)s).") % {"line": reader.line_num + 1},
+                              code="csv")
     return rows
+
+
+def _file_type(name: str) -> str:
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in FILE_TYPES:
+        raise ValidationError(_("Upload a .csv or .json file."), code="file_type")
+    return suffix
+
+
+def read_file(name: str, content: bytes, *, kind: str = CIS) -> tuple[str, list, list]:
+    """A file as uploaded → (its text, CI rows, relationship rows); the type is checked before the content."""
+    _file_type(name)
+    text = decode_text(content)
+    return (text, *parse_file(name, text, kind=kind))
+
+
+def parse_file(name: str, text: str, *, kind: str = CIS) -> tuple[list, list]:
+    """One file → (CI rows, relationship rows), by its extension.
+
+    A CSV file holds rows of ``kind``; a JSON file either a list of rows of ``kind`` or an object
+    with ``cis`` and/or ``relationships`` lists.
+    """
+    if _file_type(name) == ".csv":
+        rows = parse_csv(text, kind=kind)
+        return (rows, []) if kind == CIS else ([], rows)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(_("The file is not valid JSON (line %(line)s, column %(column)s).")
+                              % {"line": exc.lineno, "column": exc.colno}, code="json")
+    except (ValueError, RecursionError):  # over-long numbers, absurd nesting
+        raise ValidationError(_("The file is not valid JSON."), code="json")
+    if isinstance(data, list):
+        return (data, []) if kind == CIS else ([], data)
+    if isinstance(data, dict) and set(data) <= {CIS, RELATIONSHIPS}:
+        cis, relationships = data.get(CIS) or [], data.get(RELATIONSHIPS) or []
+        if isinstance(cis, list) and isinstance(relationships, list):
+            return cis, relationships
+    raise ValidationError(_("Expected a list of rows, or an object with “cis” and “relationships” lists."),
+                          code="json")
 
 
 # --- Checking rows --------------------------------------------------------------------------
@@ -127,7 +237,9 @@ def _text(value) -> str:
 def _apply_row(ci: ConfigurationItem, row: dict, lookups: Lookups) -> dict[str, list[str]]:
     """Set the row's values on ``ci``; return conversion errors per field."""
     errors: dict[str, list[str]] = {}
-    unknown = sorted(k for k in row if k not in KNOWN_COLUMNS)
+    if "__extra__" in row:
+        errors["row"] = [_("This row has more cells than the header has columns.")]
+    unknown = sorted(k for k in row if k not in KNOWN_COLUMNS and k != "__extra__")
     if unknown:
         errors["row"] = [_("Unknown columns: %(names)s.") % {"names": ", ".join(map(str, unknown))[:200]}]
     for name in TEXT_FIELDS:
@@ -197,18 +309,29 @@ def _changed_fields(before: ConfigurationItem, after: ConfigurationItem) -> list
 
 
 def ci_import(*, actor, source: str, cis: list[dict] = (), relationships: list[dict] = (), dry_run: bool = True,
-              skip_rejected: bool = False) -> ImportReport:
-    """Check, and unless ``dry_run`` apply, an import from ``source``. See the module docstring."""
+              skip_rejected: bool = False, expected_digest: str = "") -> ImportReport:
+    """Check, and unless ``dry_run`` apply, an import from ``source``. See the module docstring.
+
+    ``expected_digest`` (the ``digest`` of an earlier dry run) makes applying conditional: when the
+    rows no longer check the same way — someone changed those CIs in between — nothing is written
+    and the report comes back with ``drifted`` set.
+    """
     require_editor(actor)
     source = _text(source)
     if not source or len(source) > 60 or "\x00" in source:
         raise ValidationError({"source": [_("Name the source of the rows (up to 60 characters).")]})
     cis, relationships = list(cis), list(relationships)
-    if len(cis) > MAX_ROWS or len(relationships) > 4 * MAX_ROWS:
+    if len(cis) > MAX_ROWS:
         raise ValidationError({"cis": [_("Import at most %(n)s CIs at a time.") % {"n": MAX_ROWS}]})
+    if len(relationships) > 4 * MAX_ROWS:
+        raise ValidationError({"relationships": [_("Import at most %(n)s relationships at a time.")
+                                                 % {"n": 4 * MAX_ROWS}]})
     with transaction.atomic(), pghistory.context(actor=getattr(actor, "pk", None), service="ci_import",
                                                  import_source=source):
         report, plan = _check(source, cis, relationships, lock=not dry_run)
+        if not dry_run and expected_digest and report.digest != expected_digest:
+            report.drifted = True
+            return report
         if dry_run or (report.rejected and not skip_rejected):
             return report
         _write(source, plan)

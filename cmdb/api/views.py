@@ -26,7 +26,7 @@ from cmdb.attributes import ClassCatalogue
 from cmdb.choices import Criticality
 from cmdb.filters import CIClassFilterSet, CIFilterSet, RelationshipFilterSet
 from cmdb.impact import impact_analysis
-from cmdb.imports import ci_import, parse_csv
+from cmdb.imports import CIS, RELATIONSHIPS, ci_import, parse_csv
 from cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
 from cmdb.permissions import can_edit_cmdb, can_read_cmdb
 from cmdb.queries import (
@@ -389,10 +389,12 @@ class ImportView(APIView):
         data = serializer.validated_data
         cis = list(data["cis"])
         relationships = list(data["relationships"])
-        if data.get("cis_csv"):
-            cis += parse_csv(data["cis_csv"])
-        if data.get("relationships_csv"):
-            relationships += parse_csv(data["relationships_csv"])
+        for name, kind, rows in (("cis_csv", CIS, cis), ("relationships_csv", RELATIONSHIPS, relationships)):
+            if data.get(name):
+                try:
+                    rows += parse_csv(data[name], kind=kind)
+                except DjangoValidationError as exc:
+                    raise ValidationError({name: exc.messages})
         report = ci_import(actor=request.user, source=data["source"], cis=cis, relationships=relationships,
                            dry_run=data["dry_run"], skip_rejected=data["skip_rejected"])
         body = ImportReportSerializer({

@@ -28,7 +28,7 @@ def outcomes(report):
 
 def test_dry_run_reports_and_writes_nothing(config_manager, team):
     report = ci_import(actor=config_manager, source="cmdb-scan", cis=parse_csv(CSV),
-                       relationships=parse_csv(RELS_CSV), dry_run=True)
+                       relationships=parse_csv(RELS_CSV, kind="relationships"), dry_run=True)
 
     assert report.counts == {"created": 5, "changed": 0, "unchanged": 0, "rejected": 0}
     assert not report.applied
@@ -36,14 +36,14 @@ def test_dry_run_reports_and_writes_nothing(config_manager, team):
 
 
 def test_apply_then_reimport_is_unchanged_then_changed(config_manager, team):
-    first = ci_import(actor=config_manager, source="scan", cis=parse_csv(CSV), relationships=parse_csv(RELS_CSV),
+    first = ci_import(actor=config_manager, source="scan", cis=parse_csv(CSV), relationships=parse_csv(RELS_CSV, kind="relationships"),
                       dry_run=False)
     assert first.applied and first.counts["created"] == 5
     srv = ConfigurationItem.objects.get(source="scan", external_id="s1")
     assert srv.attributes == {"os": "linux", "cpu_count": 4} and srv.support_team == team and srv.criticality == 2
     assert srv.last_seen_at is not None
 
-    again = ci_import(actor=config_manager, source="scan", cis=parse_csv(CSV), relationships=parse_csv(RELS_CSV),
+    again = ci_import(actor=config_manager, source="scan", cis=parse_csv(CSV), relationships=parse_csv(RELS_CSV, kind="relationships"),
                       dry_run=False)
     assert again.counts == {"created": 0, "changed": 0, "unchanged": 5, "rejected": 0}
 

@@ -1,34 +1,26 @@
 """``manage.py cmdb_import``: import CIs and relationships from CSV or JSON files (dry run unless --apply)."""
 
-import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from cmdb.imports import ci_import, parse_csv
+from cmdb.imports import CIS, RELATIONSHIPS, ci_import, read_file
 from esm.errors import DomainError
 
 
-def read_rows(path: str) -> tuple[list, list]:
-    """A .csv file → CI rows; a .json file → a list of CI rows, or {"cis": [...], "relationships": [...]}."""
-    file = Path(path)
+def read_rows(path: str, *, kind: str) -> tuple[list, list]:
+    """One file → (CI rows, relationship rows); parsed as the API and the console page parse uploads."""
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        content = Path(path).read_bytes()
+    except OSError as exc:
         raise CommandError(f"Cannot read {path}: {exc}")
-    if file.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise CommandError(f"{path} is not valid JSON: {exc}")
-        if isinstance(data, list):
-            return data, []
-        if isinstance(data, dict):
-            return list(data.get("cis") or []), list(data.get("relationships") or [])
-        raise CommandError(f"{path}: expected a list of rows or an object with 'cis' and 'relationships'.")
-    return parse_csv(text), []
+    try:
+        _text, cis, relationships = read_file(Path(path).name, content, kind=kind)
+    except ValidationError as exc:
+        raise CommandError(f"{path}: {' '.join(exc.messages)}")
+    return cis, relationships
 
 
 class Command(BaseCommand):
@@ -45,10 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--show", type=int, default=50, help="How many reported rows to print (default 50).")
 
     def handle(self, *args, **options):
-        cis, relationships = read_rows(options["cis"]) if options["cis"] else ([], [])
+        cis, relationships = read_rows(options["cis"], kind=CIS) if options["cis"] else ([], [])
         if options["relationships"]:
-            more_cis, rels = read_rows(options["relationships"])
-            relationships += rels or more_cis  # a CSV of relationships parses as plain rows
+            more_cis, more_relationships = read_rows(options["relationships"], kind=RELATIONSHIPS)
+            cis += more_cis
+            relationships += more_relationships
         actor = None
         if options["user"]:
             actor = User.objects.filter(username=options["user"]).first()
