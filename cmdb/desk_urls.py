@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "desk-cmdb"
 urlpatterns = [
     path("", views.ci_list, name="list"),
     path("new/", views.ci_create, name="create"),
     path("stale/", views.stale_list, name="stale"),
+    path("import/", import_views.import_page, name="import"),
     path("lookup/", views.ci_lookup, name="lookup"),
     path("attribute-fields/", views.attribute_fields, name="attribute_fields"),
     path("<int:pk>/", views.ci_detail, name="detail"),

@@ -1,4 +1,4 @@
-"""Console forms of the CMDB: class-aware CI forms (one field per declared attribute) and relating CIs.
+"""Console forms of the CMDB: class-aware CI forms (one field per declared attribute), relating CIs, imports.
 
 Forms only parse; the services check every rule and their errors are put back on the fields.
 """
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 
+from . import imports
 from .attributes import AttributeDef, ClassCatalogue
 from .choices import AttributeType, Criticality, Environment, LifecycleStatus
 from .models import CIClass, ConfigurationItem, RelationshipType
@@ -156,3 +157,72 @@ class RelateForm(forms.Form):
     other = forms.ModelChoiceField(label=_("Other configuration item"), queryset=ConfigurationItem.objects.all(),
                                    error_messages={"required": _("Choose a configuration item from the list.")})
     description = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ImportForm(forms.Form):
+    """Upload for the console import: files are decoded and parsed here (``cmdb.imports``), checked by the service.
+
+    Files are capped at UPLOAD_MAX_BYTES each: they stay in memory (FILE_UPLOAD_MAX_MEMORY_SIZE) and
+    are kept until applied (``cmdb.import_views``). Larger loads belong to ``manage.py cmdb_import`` or the API.
+    """
+
+    UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+
+    source = forms.CharField(label=_("Source"), max_length=60,
+                             help_text=_("The system the rows come from, e.g. “discovery”. Rows are matched to CIs "
+                                         "on source and external id."))
+    cis_file = forms.FileField(label=_("Configuration items"), required=False,
+                               widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json"}),
+                               help_text=_("CSV with a header row, or JSON (rows, or an object with “cis” and "
+                                           "“relationships”)."))
+    relationships_file = forms.FileField(label=_("Relationships (optional)"), required=False,
+                                         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json"}),
+                                         help_text=_("CSV with the columns source, type, target, or JSON."))
+    skip_rejected = forms.BooleanField(label=_("Skip rejected rows"), required=False,
+                                       widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+                                       help_text=_("Write the good rows and leave the rejected ones out. Otherwise "
+                                                   "one rejected row stops the whole import."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field, forms.BooleanField):
+                _style(field)
+        self.files_read: list[tuple[str, str, str]] = []  # (kind, name, text), kept for applying
+        self.cis: list = []
+        self.relationships: list = []
+
+    def _read(self, name: str, kind: str) -> None:
+        upload = self.cleaned_data.get(name)
+        if not upload:
+            return
+        if upload.size > self.UPLOAD_MAX_BYTES:
+            self.add_error(name, _("The file is larger than %(mb)s MB. Import larger files with the command "
+                                   "or the API.") % {"mb": self.UPLOAD_MAX_BYTES // (1024 * 1024)})
+            return
+        try:
+            text, cis, relationships = imports.read_file(upload.name, upload.read(), kind=kind)
+        except ValidationError as exc:
+            self.add_error(name, exc)
+            return
+        self.files_read.append((kind, upload.name[:200], text))
+        self.cis += cis
+        self.relationships += relationships
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("cis_file") and not data.get("relationships_file") \
+                and "cis_file" not in self.errors and "relationships_file" not in self.errors:
+            self.add_error("cis_file", _("Choose a file to import."))
+            return data
+        self._read("cis_file", imports.CIS)
+        self._read("relationships_file", imports.RELATIONSHIPS)
+        if not self.errors and not self.cis and not self.relationships:
+            self.add_error(None, _("The files hold no rows to import."))
+        return data
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        fields = {"source": "source", imports.CIS: "cis_file"}
+        for name, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+            for message in messages:
+                self.add_error(fields.get(name), message)
