@@ -14,6 +14,7 @@ from django_filters.fields import IsoDateTimeField
 
 from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
+from esm.filters import ExistingIdsFilter
 
 from .choices import Priority, TicketKind
 from .models import Category, Ticket
@@ -51,20 +52,20 @@ class TicketFilterSet(filters.FilterSet):
     state = filters.MultipleChoiceFilter(distinct=False, choices=all_state_choices, label=_("State"))
     priority = filters.MultipleChoiceFilter(distinct=False, choices=Priority.choices, label=_("Priority"))
     active = filters.BooleanFilter(label=_("Open"), widget=forms.NullBooleanSelect)
-    team_id = filters.ModelMultipleChoiceFilter(
+    team_id = ExistingIdsFilter(
         distinct=False, field_name="team", queryset=Team.objects.all(), label=_("Team")
     )
-    assignee_id = filters.ModelMultipleChoiceFilter(
+    assignee_id = ExistingIdsFilter(
         distinct=False, field_name="assignee", queryset=User.objects.all(), label=_("Assignee")
     )
     unassigned = filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", label=_("Unassigned"), widget=forms.NullBooleanSelect
     )
     requester_id = filters.ModelChoiceFilter(field_name="requester", queryset=User.objects.all(), label=_("Requester"))
-    category_id = filters.ModelMultipleChoiceFilter(
+    category_id = ExistingIdsFilter(
         distinct=False, field_name="category", queryset=Category.objects.all(), label=_("Category")
     )
-    service_id = filters.ModelMultipleChoiceFilter(
+    service_id = ExistingIdsFilter(
         distinct=False, field_name="service", queryset=ConfigurationItem.objects.services(), label=_("Service")
     )
     opened_after = BoundedIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte", label=_("Opened after"))
