@@ -75,19 +75,22 @@ def main():
     access = ci("access-sw-0100")
     service = ConfigurationItem.objects.filter(ci_class__slug="business_service", criticality=1).order_by("id").first()
     host = ci("physical-server-00010")
+    # The budget (DESIGN.md) is for one failing CI; two cores failing at once is reported, not judged.
     cases = [
-        ("upstream of a core switch (its twin keeps the network up)", lambda: impact_analysis(core)),
-        ("upstream of both core switches (everything above them)", lambda: impact_analysis([core, core2])),
-        ("upstream of an access switch", lambda: impact_analysis(access)),
-        ("upstream of a physical host", lambda: impact_analysis(host)),
-        (f"downstream of business service {service.name}", lambda: impact_analysis(service, direction="downstream")),
-        ("affected services only, both cores (incident panel)",
+        ("upstream of a core switch (its twin keeps the network up)", True, lambda: impact_analysis(core)),
+        ("upstream of both core switches (everything above them)", False, lambda: impact_analysis([core, core2])),
+        ("upstream of an access switch", True, lambda: impact_analysis(access)),
+        ("upstream of a physical host", True, lambda: impact_analysis(host)),
+        (f"downstream of business service {service.name}", True,
+         lambda: impact_analysis(service, direction="downstream")),
+        ("affected services only, both cores (incident panel)", False,
          lambda: impact_analysis([core, core2], limit=0, with_tickets=False)),
     ]
-    print(f"Impact analysis (budget p95 < {BUDGET_MS:.0f} ms), {args.repeat} runs each:")
-    for label, call in cases:
+    print(f"Impact analysis (budget p95 < {BUDGET_MS:.0f} ms for one CI), {args.repeat} runs each:")
+    for label, judged, call in cases:
         samples, result, queries = timed(call, args.repeat)
-        flag = "" if sorted(samples)[int(len(samples) * 0.95) - 1] < BUDGET_MS else "  OVER BUDGET"
+        within = sorted(samples)[int(len(samples) * 0.95) - 1] < BUDGET_MS
+        flag = ("" if within else "  OVER BUDGET") if judged else "  (two CIs: reported, not judged)"
         print(f"  {label}\n    {summarise_ms(samples)}  {queries} queries  nodes reached {result.total:,}, "
               f"services {len(result.services)}{flag}")
 
