@@ -6,6 +6,8 @@ same rules (unknown token: refused; inactive person: refused) run here as one pl
 that also fills the permission cache ``accounts.backends.ESMBackend`` reads.
 """
 
+import functools
+
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -20,6 +22,7 @@ INVALID_TOKEN = "Invalid token."
 INACTIVE_USER = "User inactive or deleted."
 
 
+@functools.cache
 def _token_sql() -> tuple[str, list[str]]:
     user_fields = [f.attname for f in User._meta.concrete_fields]
     columns = ", ".join(f'u."{User._meta.get_field(name).column}"' for name in user_fields)
