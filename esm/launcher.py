@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from esm import embedded
 
@@ -54,9 +55,12 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-def spawn(cmd: list[str]) -> subprocess.Popen:
-    print("$", " ".join(cmd), flush=True)
-    return subprocess.Popen(cmd, cwd=BASE_DIR, preexec_fn=_die_with_parent)  # noqa: S603 - fixed argv
+def spawn(cmd: list[str], log: Path | None = None) -> subprocess.Popen:
+    """Start a child; with ``log``, its output is appended to that file instead of the terminal."""
+    print("$", " ".join(cmd), f">> {log.relative_to(BASE_DIR)}" if log else "", flush=True)
+    output = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it; closed with the launcher
+    return subprocess.Popen(cmd, cwd=BASE_DIR, preexec_fn=_die_with_parent,  # noqa: S603 - fixed argv
+                            stdout=output, stderr=subprocess.STDOUT if output else None)
 
 
 def stop_children(procs: dict[str, subprocess.Popen], timeout: float = 20) -> None:
@@ -133,13 +137,17 @@ def cmd_run(args: list[str]) -> int:
     check(manage("collectstatic", "--noinput", "-v", "0"))
     check(manage("seed_demo"))
 
+    # The worker's output goes to a file: with the default console e-mail backend it prints every
+    # notification, and the demo's first SLA scan sends a few dozen, which would bury the address.
+    jobs_log = VAR_DIR / "log" / "celery.log"
+    jobs_log.parent.mkdir(parents=True, exist_ok=True)
     procs = {
         "web": spawn([PY, "-m", "gunicorn", "esm.wsgi", "--bind", f"{host}:{port}", "--workers", "3",
                       "--access-logfile", "-", "--graceful-timeout", "10"]),
         # Warnings only: beat ticks the SLA scan every few seconds, and INFO would log each tick.
-        "worker": spawn([PY, "-m", "celery", "-A", "esm", "worker", "-l", "warning", "-c", "2"]),
+        "worker": spawn([PY, "-m", "celery", "-A", "esm", "worker", "-l", "warning", "-c", "2"], log=jobs_log),
         "beat": spawn([PY, "-m", "celery", "-A", "esm", "beat", "-l", "warning",
-                       "-s", str(VAR_DIR / "celerybeat-schedule")]),
+                       "-s", str(VAR_DIR / "celerybeat-schedule")], log=jobs_log),
     }  # fmt: skip
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only compared
     announced = False
@@ -147,7 +155,8 @@ def cmd_run(args: list[str]) -> int:
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:
-                    print(f"\n{name} exited ({proc.returncode}); stopping the others.", file=sys.stderr)
+                    where = f" (its output: {jobs_log.relative_to(BASE_DIR)})" if name != "web" else ""
+                    print(f"\n{name} exited ({proc.returncode}){where}; stopping the others.", file=sys.stderr)
                     return proc.returncode if proc.returncode > 0 else 1
             if not announced and _port_open(shown, port):
                 announced = True
@@ -155,6 +164,7 @@ def cmd_run(args: list[str]) -> int:
                     f"\n  ESM is running:  http://{shown}:{port}/portal/  (self-service portal)\n"
                     f"                   http://{shown}:{port}/desk/    (agent console)\n"
                     "  demo logins: see README.md (Demo logins)\n"
+                    f"  background jobs, and the e-mails they send: {jobs_log.relative_to(BASE_DIR)}\n"
                     "  Press Ctrl-C to stop.\n",
                     flush=True,
                 )
