@@ -26,7 +26,7 @@ class ExistingIdsField(fields.ModelMultipleChoiceField):
             if not 0 < pk <= MAX_ID:
                 raise self._unknown(raw)
             ids[pk] = raw
-        existing = set(self.queryset.filter(pk__in=list(ids)).values_list("pk", flat=True))
+        existing = set(self.queryset.filter(pk__in=list(ids)).order_by().values_list("pk", flat=True))
         for pk, raw in ids.items():
             if pk not in existing:
                 raise self._unknown(raw)
