@@ -6,9 +6,11 @@ CI edits here go through ``cmdb.services`` like every other write (DESIGN rule 1
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from esm.errors import StaleVersion
+from esm.text import all_storable
 
 from . import services
 from .attributes import validate_definition
@@ -60,6 +62,24 @@ class CIClassAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
 
 
+class StorableJSONField(forms.JSONField):
+    """JSON whose strings PostgreSQL can store; anything else is shown back as typed, with an error.
+
+    ``"\\ud800"`` is valid JSON but decodes to an unpaired surrogate, which can neither be saved
+    nor written into the page that reports the error.
+    """
+
+    def to_python(self, value):
+        converted = super().to_python(value)
+        if not all_storable(converted):
+            raise ValidationError(_("Contains invalid characters."), code="invalid")
+        return converted
+
+    def bound_data(self, data, initial):
+        value = super().bound_data(data, initial)
+        return value if all_storable(value) else InvalidJSONInput(data)
+
+
 class ConfigurationItemAdminForm(forms.ModelForm):
     """Checks an admin edit as the services will, so their refusals come back as form errors.
 
@@ -74,6 +94,7 @@ class ConfigurationItemAdminForm(forms.ModelForm):
     class Meta:
         model = ConfigurationItem
         fields = ADMIN_FIELDS
+        field_classes = {"attributes": StorableJSONField}
         help_texts = {"attributes": _("Values by attribute key, e.g. {\"os\": \"linux\", \"cpu_count\": 8}; "
                                       "checked against the class.")}
 

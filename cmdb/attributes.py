@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from esm.text import storable
+
 from .choices import AttributeType
 from .models import CIAttribute, CIClass
 
@@ -98,7 +100,7 @@ def coerce_value(definition: AttributeDef, raw):
     kind = definition.type
     if isinstance(raw, str):
         raw = raw.strip()
-        if "\x00" in raw:
+        if not storable(raw):
             raise ValueError(_("Contains invalid characters."))
     if kind == AttributeType.TEXT:
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):

@@ -205,7 +205,9 @@ class ImportForm(forms.Form):
         except ValidationError as exc:
             self.add_error(name, exc)
             return
-        self.files_read.append((kind, upload.name[:200], text))
+        # Shortened for the page, keeping the end: the extension says how the file is read again at apply.
+        name = upload.name if len(upload.name) <= 200 else upload.name[:180] + "…" + upload.name[-19:]
+        self.files_read.append((kind, name, text))
         self.cis += cis
         self.relationships += relationships
 

@@ -154,18 +154,27 @@ _GROUP_MEMBERS_SQL = """
 
 
 def _tripped_groups(cursor, new_ids: list[int], found: dict, types: list[int]) -> list[tuple[int, str, int]]:
-    """(owner CI, group name, affected member) of each group left with fewer than min_up members up."""
+    """(owner CI, group name, affected member) of each group left with fewer than min_up members up.
+
+    The failure passes through the shallowest affected member (smallest id among equals), so the
+    owner gets the depth of its shortest path.
+    """
     cursor.execute(_GROUP_MEMBERS_SQL, {"new": new_ids, "types": types})
-    groups: dict[int, list] = {}
+    groups: dict[int, tuple] = {}
+    members_up: dict[int, set[int]] = {}
+    via: dict[int, int] = {}
     for group_id, owner, name, min_up, owner_status, member, member_status in cursor.fetchall():
-        # [owner, name, min_up, owner status, members up, smallest affected member]
-        group = groups.setdefault(group_id, [owner, name, min_up, owner_status, 0, None])
+        groups[group_id] = (owner, name, min_up, owner_status)
+        up = members_up.setdefault(group_id, set())  # a member related twice still counts once
         if member in found:
-            group[5] = member if group[5] is None else min(group[5], member)
+            best = via.get(group_id)
+            if best is None or (found[member][0], member) < (found[best][0], best):
+                via[group_id] = member
         elif member_status not in INACTIVE_STATUSES:
-            group[4] += 1
-    return [(owner, name, via) for owner, name, min_up, owner_status, up, via in groups.values()
-            if up < min_up and via is not None and owner_status not in INACTIVE_STATUSES and owner not in found]
+            up.add(member)
+    return [(owner, name, via[group_id]) for group_id, (owner, name, min_up, owner_status) in groups.items()
+            if len(members_up[group_id]) < min_up and group_id in via
+            and owner_status not in INACTIVE_STATUSES and owner not in found]
 
 
 def _propagating_types() -> list[int]:

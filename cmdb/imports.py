@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from esm.text import all_storable, storable
 
 from .attributes import ClassCatalogue
 from .choices import Criticality
@@ -205,6 +206,8 @@ def parse_file(name: str, text: str, *, kind: str = CIS) -> tuple[list, list]:
                               % {"line": exc.lineno, "column": exc.colno}, code="json")
     except (ValueError, RecursionError):  # over-long numbers, absurd nesting
         raise ValidationError(_("The file is not valid JSON."), code="json")
+    if not all_storable(data):  # "\u0000" or an unpaired "\ud800" escape
+        raise ValidationError(_("The file contains invalid characters."), code="encoding")
     if isinstance(data, list):
         return (data, []) if kind == CIS else ([], data)
     if isinstance(data, dict) and set(data) <= {CIS, RELATIONSHIPS}:
@@ -318,9 +321,12 @@ def ci_import(*, actor, source: str, cis: list[dict] = (), relationships: list[d
     """
     require_editor(actor)
     source = _text(source)
-    if not source or len(source) > 60 or "\x00" in source:
+    if not source or len(source) > 60 or not storable(source):
         raise ValidationError({"source": [_("Name the source of the rows (up to 60 characters).")]})
     cis, relationships = list(cis), list(relationships)
+    for name, rows in ((CIS, cis), (RELATIONSHIPS, relationships)):
+        if not all_storable(rows):  # rows from the API's JSON: NUL or unpaired surrogates would reach SQL
+            raise ValidationError({name: [_("Contains invalid characters.")]})
     if len(cis) > MAX_ROWS:
         raise ValidationError({"cis": [_("Import at most %(n)s CIs at a time.") % {"n": MAX_ROWS}]})
     if len(relationships) > 4 * MAX_ROWS:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from esm.errors import DomainError, StaleVersion
 from esm.services import service
+from esm.text import all_storable
 
 from .attributes import ClassCatalogue, clean_attributes
 from .choices import INACTIVE_STATUSES
@@ -45,7 +46,7 @@ def validate_ci(ci: ConfigurationItem, *, catalogue: ClassCatalogue | None = Non
     ci.name = (ci.name or "").strip()
     for field in ci._meta.concrete_fields:
         value = getattr(ci, field.attname)
-        if isinstance(value, str) and "\x00" in value:
+        if not all_storable(value):  # NUL or unpaired surrogates, attribute keys and values included
             errors.setdefault(field.name, []).append(_("Contains invalid characters."))
     if not ci.name:
         errors.setdefault("name", []).append(_("Give the configuration item a name."))
@@ -56,7 +57,7 @@ def validate_ci(ci: ConfigurationItem, *, catalogue: ClassCatalogue | None = Non
             errors.setdefault(name, []).extend(messages)
     if ci.ci_class_id is None:
         errors.setdefault("ci_class", []).append(_("Choose a class."))
-    else:
+    elif "attributes" not in errors:
         catalogue = catalogue or ClassCatalogue()
         try:
             ci.attributes = clean_attributes(catalogue.attributes_for(ci.ci_class_id), ci.attributes)
@@ -65,7 +66,7 @@ def validate_ci(ci: ConfigurationItem, *, catalogue: ClassCatalogue | None = Non
             by_key = getattr(exc, "by_key", None)
     if ci.external_id and not ci.source:
         errors.setdefault("source", []).append(_("An external id needs a source."))
-    if check_unique and ci.external_id and ci.source and "external_id" not in errors:
+    if check_unique and ci.external_id and ci.source and not {"external_id", "source"} & set(errors):
         clash = ConfigurationItem.objects.filter(source=ci.source, external_id=ci.external_id).exclude(pk=ci.pk)
         if clash.exists():
             errors.setdefault("external_id", []).append(

@@ -18,12 +18,17 @@ class ExistingIdsField(fields.ModelMultipleChoiceField):
     def _check_values(self, value):
         ids = {}
         for raw in value:
-            try:
-                pk = int(raw)
-            except (TypeError, ValueError):
-                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                      params={"pk": raw}) from None
-            if not 0 < pk <= MAX_ID:
+            self.validate_no_null_characters(raw)
+            text = str(raw)
+            if not (text.isascii() and text.isdigit()):
+                try:
+                    int(text)  # " 1", "+1", "１": a number, but not an id as written
+                except ValueError:
+                    raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                          params={"pk": raw}) from None
+                raise self._unknown(raw)
+            pk = int(text)
+            if str(pk) != text or not 0 < pk <= MAX_ID:  # "01" is not id 1, as Django compares them
                 raise self._unknown(raw)
             ids[pk] = raw
         existing = set(self.queryset.filter(pk__in=list(ids)).order_by().values_list("pk", flat=True))

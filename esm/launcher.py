@@ -57,8 +57,11 @@ def _die_with_parent() -> None:
 
 def spawn(cmd: list[str], log: Path | None = None) -> subprocess.Popen:
     """Start a child; with ``log``, its output is appended to that file instead of the terminal."""
-    print("$", " ".join(cmd), f">> {log.relative_to(BASE_DIR)}" if log else "", flush=True)
-    output = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it; closed with the launcher
+    print("$", " ".join(cmd) + (f" >> {log.relative_to(BASE_DIR)}" if log else ""), flush=True)
+    output = None
+    if log:
+        # Only the account running ESM may read it: the console e-mail backend writes e.g. password-reset links.
+        output = open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")  # noqa: SIM115 - the child keeps it
     return subprocess.Popen(cmd, cwd=BASE_DIR, preexec_fn=_die_with_parent,  # noqa: S603 - fixed argv
                             stdout=output, stderr=subprocess.STDOUT if output else None)
 

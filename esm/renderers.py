@@ -14,7 +14,9 @@ class JSONRenderer(DRFJSONRenderer):
 
     Types orjson leaves out (datetimes, so that UTC stays "Z" as DRF writes it; Decimal, lazy
     translations, …) go through DRF's own encoder. Pretty-printing (``indent``) and anything orjson
-    refuses (integers beyond 64 bits) fall back to DRF's renderer.
+    refuses (integers beyond 64 bits) fall back to DRF's renderer. Two differences remain, both
+    still valid JSON of the same values: some floats are written in another notation (``1e-7``
+    for ``1e-07``), and NaN or infinity become ``null`` where DRF's strict encoder fails.
     """
 
     _encoder = JSONEncoder()

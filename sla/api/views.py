@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, renderers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -179,11 +180,26 @@ class CSVRenderer(renderers.BaseRenderer):
         return "\n".join(f"{k},{v}" for k, v in (data or {}).items())  # errors, as "field,message" lines
 
 
+class FormatParameterNegotiation(DefaultContentNegotiation):
+    """An unknown ``?format=`` is a 400 on that parameter, as the schema documents it (DRF answers 404)."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            field = ComplianceQuerySerializer().fields["format"]
+            try:
+                field.run_validation(format)
+            except ValidationError as exc:
+                raise ValidationError({"format": exc.detail}) from None
+        return super().filter_renderers(renderers, format)
+
+
 class ComplianceReportView(APIView):
     """Met / breached / % met, average and p90 business time, per month and dimension. ``format=csv`` for CSV."""
 
     permission_classes = [permissions.IsAuthenticated, DeskOnly]
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    content_negotiation_class = FormatParameterNegotiation
 
     @extend_schema(summary="SLA compliance report", parameters=[ComplianceQuerySerializer],
                    responses={200: OpenApiResponse(ComplianceReportSerializer,

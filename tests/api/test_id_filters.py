@@ -25,7 +25,23 @@ def test_one_or_several_ids(agent_api, two_teams, team, other_team):
     assert numbers(agent_api.get(INCIDENTS, {"team_id": [team.pk, team.pk]})) == {desk.number}
 
 
-@pytest.mark.parametrize("value", ["999999", "abc", "1.5", "-3", "0", str(2**70), "1\x00"])
+@pytest.mark.parametrize("value", ["abc", "1.5", "", "\x00"])
+def test_what_django_refuses_as_no_id_at_all_still_is(value):
+    # The same error codes as Django's own field: not an id at all, versus an id that is no choice.
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import Team
+    from esm.filters import ExistingIdsField
+
+    with pytest.raises(ValidationError) as ours:
+        ExistingIdsField(queryset=Team.objects.all()).clean([value])
+    with pytest.raises(ValidationError) as django:
+        ExistingIdsField.__mro__[1](queryset=Team.objects.all()).clean([value])
+    assert ours.value.code == django.value.code
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "1.5", "-3", "0", str(2**70), "1\x00", " 1", "+1", "01", "1_0",
+                                   "\u0661", "\uff11", ""])
 def test_unknown_or_malformed_id_is_a_field_error(agent_api, two_teams, value):
     response = agent_api.get(INCIDENTS, {"team_id": value})
     assert response.status_code == 400

@@ -190,6 +190,12 @@ def test_list_rows_equal_the_documented_serializers_field_for_field(agent_api, m
     full = make_incident(title="Full one", category=category, service=service)
     agent_api.post(url(full.number, "assign"), {"team": team.pk, "assignee": agent.pk}, format="json")
     make_incident(title="Bare one")  # no team, assignee, category or service: nulls
+    # Names as people have them: Korean (family name first, no space), mixed, and none (the username).
+    from accounts.factories import UserFactory
+
+    for first, last, username in (("민지", "김", "minji.kim"), ("Minji", "김", "minji2"), ("", "", "nameless")):
+        make_incident(title=f"Called by {username}",
+                      requester=UserFactory(username=username, first_name=first, last_name=last))
     request = rf.get("/api/v1/incidents/", HTTP_HOST="testserver")
     for params, serializer_class in (({}, IncidentSerializer), ({"brief": "1"}, IncidentBriefSerializer)):
         rows = agent_api.get(INCIDENTS, params).data["results"]

@@ -1,4 +1,4 @@
-"""The API's JSON renderer writes what DRF's own renderer writes, only faster."""
+"""The API's JSON renderer writes what DRF's own renderer writes, only faster (floats aside: see esm.renderers)."""
 
 import datetime
 import decimal
@@ -41,6 +41,11 @@ def test_indent_still_pretty_prints():
     out = JSONRenderer().render({"a": 1}, "application/json; indent=2")
     assert out == DRFJSONRenderer().render({"a": 1}, "application/json; indent=2")
     assert json.loads(out) == {"a": 1} and b"\n" in out
+
+
+def test_floats_are_the_same_numbers():
+    values = [0.1, 1.5, 1e-05, 1e-07, 123456.789, -2.5e20]
+    assert json.loads(JSONRenderer().render(values)) == json.loads(DRFJSONRenderer().render(values)) == values
 
 
 def test_nothing_renders_as_empty_body():

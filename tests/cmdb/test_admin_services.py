@@ -66,6 +66,18 @@ def test_invalid_attribute_is_a_form_error_and_writes_nothing(superuser_client, 
     assert events_of(ci).count() == before
 
 
+@pytest.mark.parametrize("attributes", ['{"os": "\\ud800"}', '{"\\udfff": "linux"}', '{"os": "li\\u0000nux"}'])
+def test_characters_postgresql_cannot_store_are_a_form_error(superuser_client, cls, attributes):
+    ci = CIFactory(name="srv-01", ci_class=cls["server"], attributes={"os": "linux"})
+
+    response = superuser_client.post(url("change", ci.pk), form_data(ci, attributes=attributes))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["attributes"]
+    ci.refresh_from_db()
+    assert (ci.version, ci.attributes) == (1, {"os": "linux"})
+
+
 def test_changing_the_class_rechecks_the_attributes(superuser_client, cls):
     ci = CIFactory(ci_class=cls["server"], attributes={"os": "linux"})
     response = superuser_client.post(url("change", ci.pk), form_data(ci, ci_class=cls["network_device"].pk))

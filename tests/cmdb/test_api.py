@@ -68,6 +68,22 @@ def test_create_update_delete_with_etag(editor_api):
     assert not ConfigurationItem.objects.filter(pk=created.data["id"]).exists()
 
 
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"])
+def test_characters_postgresql_cannot_store_are_field_errors(editor_api, escape):
+    # A JSON escape decodes to NUL or an unpaired surrogate: in attributes (value or key) and import rows.
+    for attributes in (f'{{"os": "a{escape}"}}', f'{{"k{escape}": "x"}}'):
+        body = f'{{"name": "vm", "ci_class": "virtual_server", "attributes": {attributes}}}'
+        response = editor_api.post(CIS, body, content_type="application/json")
+        assert response.status_code == 400 and "attributes" in response.data, response.content
+    for rows in (f'{{"cis": [{{"external_id": "e{escape}"}}]}}',
+                 f'{{"cis": [{{"external_id": "e", "name": "n", "class": "server", "owner": "a{escape}"}}]}}',
+                 f'{{"relationships": [{{"source": "a{escape}", "type": "runs_on", "target": "b"}}]}}'):
+        response = editor_api.post("/api/v1/cmdb/imports/", '{"source": "scan", ' + rows[1:],
+                                   content_type="application/json")
+        assert response.status_code == 400 and "invalid characters" in str(response.data), response.content
+    assert not ConfigurationItem.objects.exists()
+
+
 def test_bad_input_gets_field_errors(editor_api):
     response = editor_api.post(CIS, {"name": "sw", "ci_class": "network_device",
                                      "attributes": {"ports": "many", "colour": "red"}})

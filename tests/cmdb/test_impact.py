@@ -159,6 +159,33 @@ def test_a_group_trips_when_its_last_member_falls_in_a_later_round(graph, rel_ty
     assert names(impact_analysis([a, d1, d2])) == {"a": 0, "disk1": 0, "disk2": 0, "b": 1, "mail": 1}
 
 
+def test_a_member_related_twice_counts_once(rel_types):
+    cluster = CIFactory(name="cluster")
+    group = RedundancyGroupFactory(ci=cluster, min_up=2)
+    a, b = CIFactory(name="a"), CIFactory(name="b")
+    RelationshipFactory(source=cluster, target=a, type=rel_types["contains"], redundancy_group=group)
+    for kind in ("contains", "depends_on"):
+        RelationshipFactory(source=cluster, target=b, type=rel_types[kind], redundancy_group=group)
+
+    assert names(impact_analysis(a)) == {"a": 0, "cluster": 1}
+
+
+def test_a_tripped_group_passes_impact_through_its_shallowest_member(graph, rel_types):
+    # far (the smaller id) is one level up from x; x itself is the other member. The owner is one
+    # level above x, not two.
+    g = graph("far>x")
+    owner = CIFactory(name="owner")
+    group = RedundancyGroupFactory(ci=owner, min_up=1)
+    for member in (g["far"], g["x"]):
+        RelationshipFactory(source=owner, target=member, type=rel_types["connects_to"], redundancy_group=group)
+    assert g["far"].pk < g["x"].pk
+
+    result = impact_analysis(g["x"])
+
+    assert names(result) == {"x": 0, "far": 1, "owner": 1}
+    assert {n.name: n for n in result.nodes}["owner"].parent_id == g["x"].pk
+
+
 def test_each_node_carries_its_open_tickets(graph, make_incident, agent, team):
     g = graph("app>srv")
     svc = ServiceFactory(name="svc")

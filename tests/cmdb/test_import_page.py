@@ -177,6 +177,12 @@ def test_json_upload_with_relationships_inside(editor):
     ({"cis": upload(b"")}, "cis_file", "empty"),
     ({"cis": upload(b'{"cis": [', "estate.json")}, "cis_file", "not valid JSON (line 1"),
     ({"cis": upload(b'"rows"', "estate.json")}, "cis_file", "Expected a list of rows"),
+    # JSON escapes PostgreSQL cannot store: NUL, an unpaired surrogate (in a value and in a key).
+    ({"cis": upload(b'[{"external_id": "e\\u0000"}]', "estate.json")}, "cis_file", "invalid characters"),
+    ({"cis": upload(b'[{"external_id": "e", "name": "\\ud800", "class": "server"}]', "estate.json")},
+     "cis_file", "invalid characters"),
+    ({"cis": upload(b'{"cis": [{"external_id": "e", "attributes": {"\\udfff": 1}}]}', "estate.json")},
+     "cis_file", "invalid characters"),
     ({"rels": b"source,target\na,b\n"}, "relationships_file", "The header needs the columns type."),
     ({"source": ""}, "source", "This field is required."),
     ({"source": "x" * 61}, "source", "at most 60 characters"),
@@ -193,6 +199,13 @@ def test_bad_input_is_a_form_error(editor, data, field, message):
     assert errors and any(message in e for e in errors), form.errors
     assert response.context["stage"] == "upload" and SESSION_KEY not in editor.session
     assert not ConfigurationItem.objects.exists()
+
+
+def test_a_very_long_file_name_still_applies(editor):
+    response = preview(editor, cis=upload(CSV, "x" * 250 + ".csv"))
+    assert response.context["stage"] == "preview"
+    applied = apply(editor, response)
+    assert applied.context["stage"] == "applied" and ConfigurationItem.objects.count() == 3
 
 
 def test_too_many_rows_and_too_large_files_are_form_errors(editor, monkeypatch):
