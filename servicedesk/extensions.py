@@ -12,9 +12,6 @@ lower layer asks this registry, and whoever provides the data registers here:
 - ``hold_reasons``: kind → ``(state, fn(ticket_ids) -> dict[ticket_id, list[str]])``: the reason of
   each successive entry into ``state`` (for incidents, on hold *awaiting caller* or *vendor*), so
   SLA clocks derived from the timeline can tell which holds pause them.
-- ``search_sources``: ``fn(query, *, internal) -> QuerySet`` of ticket ids (one column) whose
-  process fields match a ``SearchQuery`` (incidents: resolution notes); ``internal`` is whether
-  the searcher may read internal fields. Ticket search ORs them with the ticket's own document.
 """
 
 from collections.abc import Callable, Iterable
@@ -25,7 +22,6 @@ HoldReasons = Callable[[Iterable[int]], dict[int, list[str]]]
 ticket_panels: dict[str, TicketPanel] = {}
 desk_panels: dict[str, Callable[[object, object], str]] = {}
 hold_reasons: dict[str, tuple[str, HoldReasons]] = {}
-search_sources: list[Callable[..., object]] = []
 
 
 def register_ticket_panel(name: str, fn: TicketPanel) -> None:
@@ -53,8 +49,3 @@ def desk_panels_html(ticket, request) -> str:
 
 def register_hold_reasons(kind: str, state: str, fn: HoldReasons) -> None:
     hold_reasons[kind] = (state, fn)
-
-
-def register_search_source(fn: Callable[..., object]) -> None:
-    if fn not in search_sources:
-        search_sources.append(fn)
