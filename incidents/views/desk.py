@@ -9,7 +9,7 @@ messages: never a 500, never a half-written record.
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import can_manage_major_incidents
 from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
@@ -239,6 +240,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
             initial={**version, "level": "functional"}, prefix="esc"),
         "lead_form": bound.get("lead_form") or EscalateForm(
             initial={**version, "level": "hierarchical"}, prefix="lead"),
+        "can_manage_major": can_manage_major_incidents(request.user),
         "major_form": MajorForm(initial={**version, "major": "0" if ticket.incident.major else "1"}, prefix="major"),
         "parent_form": bound.get("parent_form") or ParentForm(
             initial={**version, "parent": ticket.parent.number if ticket.parent_id else ""}, prefix="parent"),
@@ -381,6 +383,8 @@ def incident_escalate(request, number: str):
 @desk_required
 @require_POST
 def incident_major(request, number: str):
+    if not can_manage_major_incidents(request.user):
+        raise PermissionDenied
     ticket = _incident(request, number)
     form = MajorForm(request.POST, prefix="major")
     return _act(request, ticket, form, "", lambda d: services.incident_set_major(
