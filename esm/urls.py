@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from accounts.forms import LoginForm
 from incidents import portal_urls as incident_portal_urls
 from servicedesk import portal_urls as portal_shell_urls
 from servicedesk.views import files
@@ -19,7 +20,8 @@ portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatt
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(
+        redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<int:pk>/<str:name>", files.attachment_download, name="attachment_download"),
     path("portal/", include((portal_patterns, "portal"))),
