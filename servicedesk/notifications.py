@@ -1,7 +1,7 @@
 """E-mail notifications through an outbox: rows written in the business transaction, sent after commit.
 
 ``notify`` renders the message now (so it says what was true when it happened) and queues the
-send task with ``delay_on_commit``; a rolled-back write therefore sends nothing (rule 4).
+send task after commit (``esm.queueing.enqueue_on_commit``); a rolled-back write therefore sends nothing (rule 4).
 """
 
 from collections.abc import Iterable
@@ -36,6 +36,8 @@ def ticket_urls(ticket) -> dict[str, str]:
 
 def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_addresses: Iterable[str] = (),
            context: dict | None = None) -> list[Notification]:
+    from esm.queueing import enqueue_on_commit
+
     from .tasks import send_notification
 
     seen: set[str] = set()
@@ -63,5 +65,5 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
                                  reason=reason, subject=subject[:250], body=body))
     created = Notification.objects.bulk_create(rows)
     for note in created:
-        send_notification.delay_on_commit(note.pk)
+        enqueue_on_commit(send_notification, note.pk)
     return created

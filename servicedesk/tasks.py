@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from esm.queueing import enqueue
+
 from .models import Notification
 
 MAX_ATTEMPTS = 8
@@ -38,5 +40,5 @@ def flush_outbox() -> int:
     ids = list(Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lt=cutoff)
                .order_by("id").values_list("id", flat=True)[:500])
     for pk in ids:
-        send_notification.delay(pk)
+        enqueue(send_notification, pk)
     return len(ids)
