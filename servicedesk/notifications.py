@@ -27,6 +27,15 @@ SUBJECTS = {
 }
 
 
+def mail_subject(text: str) -> str:
+    """A subject line that can be sent: one line, at most 250 characters.
+
+    Titles are one line on input (esm.fields), but older rows may hold a line break, and an e-mail
+    header with one is refused ("Header values can't contain newlines") on every attempt.
+    """
+    return " ".join(text.split())[:250]
+
+
 def ticket_urls(ticket) -> dict[str, str]:
     return {
         "portal_url": settings.SITE_URL + reverse("portal:ticket_detail", args=[ticket.number]),
@@ -62,7 +71,7 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
                                                "parent": (context or {}).get("parent_number", "")}
             body = render_to_string(f"email/{reason}.txt", ctx)
         rows.append(Notification(ticket=ticket, recipient=user, to_email=address,
-                                 reason=reason, subject=subject[:250], body=body))
+                                 reason=reason, subject=mail_subject(subject), body=body))
     created = Notification.objects.bulk_create(rows)
     for note in created:
         enqueue_on_commit(send_notification, note.pk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from esm.queueing import enqueue
 
 from .models import Notification
+from .notifications import mail_subject
 
 MAX_ATTEMPTS = 8
 
@@ -25,7 +26,7 @@ def send_notification(notification_id: int) -> None:
         if note is None:
             return  # already sent, being sent by another worker, or given up
         try:
-            EmailMessage(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.to_email]).send()
+            EmailMessage(mail_subject(note.subject), note.body, settings.DEFAULT_FROM_EMAIL, [note.to_email]).send()
         except Exception as exc:  # noqa: BLE001 - recorded and retried by flush_outbox
             Notification.objects.filter(pk=note.pk).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
             return

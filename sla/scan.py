@@ -34,7 +34,7 @@ from servicedesk import services as desk
 from servicedesk import signals
 from servicedesk.choices import EventKind
 from servicedesk.models import Notification, Ticket
-from servicedesk.notifications import ticket_urls
+from servicedesk.notifications import mail_subject, ticket_urls
 
 from .choices import BREACH, EscalationAction, RunStatus
 from .models import Clock, ClockEvent, EscalationRun
@@ -201,7 +201,7 @@ def sla_notify(*, ticket: Ticket, recipients, clock: Clock, threshold: int) -> l
                 "ticket": ticket, "clock": clock, "threshold": threshold, "recipient": user,
                 "definition": clock.definition.name, "metric": metric, **ticket_urls(ticket)})
         rows.append(Notification(ticket=ticket, recipient=user, to_email=user.email, reason=reason,
-                                 subject=subject[:250], body=body))
+                                 subject=mail_subject(subject), body=body))
     created = Notification.objects.bulk_create(rows)
     for note in created:
         enqueue_on_commit(send_notification, note.pk)
