@@ -19,6 +19,7 @@ portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatt
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<int:pk>/<str:name>", files.attachment_download, name="attachment_download"),
