@@ -34,3 +34,7 @@ urlpatterns = [
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("robots.txt", lambda r: HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")),
 ]
+
+handler403 = "esm.views.permission_denied"
+handler404 = "esm.views.page_not_found"
+handler500 = "esm.views.server_error"
