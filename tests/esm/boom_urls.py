@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from esm.urls import handler403, handler404, handler500, urlpatterns as real_patterns  # noqa: F401
+from esm.urls import handler403, handler404, handler500  # noqa: F401
+from esm.urls import urlpatterns as real_patterns
 
 
 def boom(request):
