@@ -36,3 +36,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", lambda r: HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")),
 ]
+
+handler403 = "esm.views.permission_denied"
+handler404 = "esm.views.page_not_found"
+handler500 = "esm.views.server_error"
