@@ -10,7 +10,6 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
-from rest_framework.throttling import ScopedRateThrottle
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -49,10 +48,3 @@ def client_address(request) -> str:
             return str(address)
         peer = str(address)
     return peer
-
-
-class ClientAddressThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle, counting by `client_address` instead of DRF's own reading of the header."""
-
-    def get_ident(self, request):
-        return client_address(request)

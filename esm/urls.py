@@ -20,6 +20,7 @@ portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatt
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("accounts/login/", auth_views.LoginView.as_view(
         redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -37,3 +38,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", lambda r: HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")),
 ]
+
+handler403 = "esm.views.permission_denied"
+handler404 = "esm.views.page_not_found"
+handler500 = "esm.views.server_error"

@@ -17,8 +17,8 @@ from accounts import lockout
 from accounts.models import Team, User
 from accounts.roles import WORK_TICKETS, can_work_tickets
 from esm.api import ERR_400, ERR_429, LIST_ERRORS, READ_ERRORS
-from esm.net import ClientAddressThrottle
 from esm.pagination import KeysetPagination
+from esm.throttling import ResilientScopedRateThrottle
 
 from .serializers import AuthTokenCredentialsSerializer, AuthTokenSerializer, TeamSerializer, UserSerializer, parse_id
 
@@ -61,7 +61,7 @@ class AuthTokenView(APIView):
 
     authentication_classes: list = []  # credentials travel in the body; no session, so no CSRF
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ClientAddressThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]  # still limits while Redis is down
     throttle_scope = "auth_token"
 
     @extend_schema(
