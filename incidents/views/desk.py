@@ -336,16 +336,41 @@ def incident_edit(request, number: str):
         success=_("Saved."), stale_in_form=True)
 
 
+def _offered(request, ticket: Ticket, target: str):
+    return next((t for t in services.allowed_transitions(ticket=ticket, actor=request.user) if t.target == target),
+                None)
+
+
 @desk_required
 @require_POST
 def incident_transition(request, number: str):
     ticket = _incident(request, number)
-    form = _transition_form(request.POST, target=request.POST.get("to", "")[:30])
+    target = request.POST.get("to", "")[:30]
+    transition = _offered(request, ticket, target)
+    if transition is not None and transition.confirm and request.POST.get("confirmed") not in ("1", "True", "on"):
+        # A destructive step without its confirmation (an old page, a stray click): ask first.
+        return redirect("desk-incidents:confirm", ticket.number, target)
+    form = _transition_form(request.POST, target=target)
     return _act(request, ticket, form, "transition_form", lambda d: services.incident_transition(
         ticket=ticket, actor=request.user, to=d["to"], expected_version=d["version"],
         resolution_code=d["resolution_code"], resolution_notes=d["resolution_notes"],
-        on_hold_reason=d["on_hold_reason"],
+        on_hold_reason=d["on_hold_reason"], note=d["note"] if transition and transition.confirm else "",
     ))
+
+
+@desk_required
+@require_GET
+def incident_confirm_transition(request, number: str, target: str):
+    """The confirmation page of a destructive step (cancel): works without JavaScript."""
+    ticket = _incident(request, number)
+    transition = _offered(request, ticket, target)
+    if transition is None or not transition.confirm:
+        messages.error(request, _("This step is not available for %(number)s now.") % {"number": ticket.number})
+        return redirect(_detail_url(ticket))
+    form = _transition_form(target=target, version=ticket.version)
+    form.initial["confirmed"] = True
+    return render(request, "desk/incidents/confirm.html", {"ticket": ticket, "transition": transition,
+                                                           "form": form})
 
 
 @desk_required
