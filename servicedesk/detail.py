@@ -119,13 +119,16 @@ def timeline_page_from(rows: dict[str, list[tuple]], ticket: Ticket, *, size: in
 
 def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, timeline: bool = False,
                 timeline_public_only: bool = False, ci_links: bool = True, time_worked: bool = False,
-                extra: dict[str, QuerySet] | None = None) -> Around:
+                children_limit: int | None = MAX_CHILDREN, extra: dict[str, QuerySet] | None = None) -> Around:
     """Everything a ticket page or detail endpoint shows around ``ticket``, in one query.
 
     ``tickets``: ids of more tickets to read briefly (e.g. an incident's "merged into"), found in
     ``Around.tickets``. ``pickers``: every active team and the ticket team's active members (the
-    assignment controls). ``extra``: the process's own ``values_list()`` reads, in ``Around.extra``.
+    assignment controls). ``children_limit``: how many child tickets (None: all). ``extra``: the
+    process's own ``values_list()`` reads, in ``Around.extra``.
     """
+    children = tickets_visible_to(user, Ticket.objects.filter(parent_id=ticket.pk)).order_by("id").values_list(
+        *TICKET_BRIEF)
     watcher_ids = Ticket.watchers.through.objects.filter(ticket_id=ticket.pk).values("user_id")
     lead_ids = Team.objects.filter(pk=ticket.team_id).values("lead_id")
     members = (Team.members.through.objects.filter(team_id=ticket.team_id, user__is_active=True)
@@ -149,8 +152,7 @@ def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, time
         if ticket.service_id else ConfigurationItem.objects.none(),
         "tickets": Ticket.objects.filter(pk__in=brief_ids).values_list(*TICKET_BRIEF)
         if brief_ids else Ticket.objects.none(),
-        "children": tickets_visible_to(user, Ticket.objects.filter(parent_id=ticket.pk)).order_by("id")
-        .values_list(*TICKET_BRIEF)[: MAX_CHILDREN + 1],
+        "children": children[: children_limit + 1] if children_limit is not None else children,
         "ci_links": TicketCI.objects.filter(ticket=ticket).order_by("ci__name", "ci_id").values_list(
             "id", "ci_id", "ci__name", "ci__ci_class_id", "ci__ci_class__name")
         if ci_links else TicketCI.objects.none(),
@@ -162,10 +164,11 @@ def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, time
         **(extra or {}),
     }
     rows = read_together(**reads)
-    return around_from(ticket, rows, timeline=timeline, extra=list(extra or ()))
+    return around_from(ticket, rows, timeline=timeline, extra=list(extra or ()), children_limit=children_limit)
 
 
-def around_from(ticket: Ticket, rows: dict[str, list[tuple]], *, timeline: bool, extra: list[str]) -> Around:
+def around_from(ticket: Ticket, rows: dict[str, list[tuple]], *, timeline: bool, extra: list[str],
+                children_limit: int | None = MAX_CHILDREN) -> Around:
     organisations = {pk: build(Organisation, ("id", "name"), (pk, name)) for pk, name in rows["organisations"]}
     people = {}
     for values in rows["people"]:
@@ -202,7 +205,7 @@ def around_from(ticket: Ticket, rows: dict[str, list[tuple]], *, timeline: bool,
         links.append(link)
     return Around(
         watchers=sorted((people[pk] for (pk,) in rows["watchers"] if pk in people), key=by_name),
-        children=children[:MAX_CHILDREN], more_children=len(children) > MAX_CHILDREN,
+        children=children[:children_limit], more_children=children_limit is not None and len(children) > children_limit,
         ci_links=links,
         team_members=sorted((people[pk] for (pk,) in rows["members"] if pk in people), key=by_name),
         teams=[t for t in teams if t.active or t.pk == ticket.team_id],
