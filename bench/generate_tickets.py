@@ -194,7 +194,7 @@ UPDATE bench_batch SET urgency = priority + 1 - impact;
 """
 
 # The ticket's comment and resolution-note search documents are what the triggers of servicedesk
-# 0006 and incidents 0003 would write (they are skipped while loading): computed here alike.
+# 0007 and incidents 0004 would write (they are skipped while loading): computed here alike.
 INSERT_SQL = """
 INSERT INTO servicedesk_ticket (
     id, version, kind, number, title, description, state, active, priority, opened_at, updated_at,

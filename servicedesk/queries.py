@@ -65,7 +65,7 @@ def search_query(text: str) -> SearchQuery | None:
 class TicketDocumentMatches(Expression):
     """``<ticket>.<column> @@ query`` for the search documents that triggers keep on the ticket row.
 
-    Those columns are not model fields (servicedesk migration 0006 says why), so the ORM cannot
+    Those columns are not model fields (servicedesk migration 0007 says why), so the ORM cannot
     name them; this expression does, qualified by the query's ticket table alias.
     """
 

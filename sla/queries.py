@@ -23,6 +23,8 @@ class ClockView:
     remaining: int  # business seconds left (negative: overdue)
     percent: int
     colour: str  # bootstrap contextual colour
+    outside_hours: bool = False  # running, but its calendar is closed now: no business time passes
+
 
     @property
     def overdue(self) -> bool:
@@ -52,12 +54,14 @@ def clock_view(clock: Clock, now: datetime) -> ClockView:
     percent = int(elapsed * 100 // target)
     thresholds = [p for p in clock.definition.warn_at if p < BREACH]
     return ClockView(clock=clock, elapsed=elapsed, remaining=target - elapsed, percent=percent,
-                     colour=colour_for(clock, percent, thresholds))
+                     colour=colour_for(clock, percent, thresholds),
+                     outside_hours=clock.state == ClockState.RUNNING and not calendar.is_open(now))
 
 
 def clocks_queryset() -> QuerySet:
+    # One query. A calendar's hours and dates are read only when business_calendar() builds it
+    # (once per process and calendar change), not prefetched on every read of a clock.
     return (Clock.objects.select_related("definition__calendar", "team", "ticket")
-            .prefetch_related("definition__calendar__hours", "definition__calendar__dates", "events")
             .order_by("ticket_id", "type", "metric", "team_id", "segment"))
 
 

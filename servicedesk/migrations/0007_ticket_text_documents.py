@@ -9,6 +9,8 @@ The columns are not model fields on purpose: only these triggers write them, so 
 ticket loaded earlier can write back an outdated document. ``servicedesk.queries`` reads them.
 """
 
+import pgtrigger.compiler
+import pgtrigger.migrations
 from django.db import migrations
 
 COLUMNS = """
@@ -76,10 +78,27 @@ DROP FUNCTION IF EXISTS esm_ticket_comment_documents(bigint);
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('servicedesk', '0005_search_active_index'),
+        ('servicedesk', '0006_comment_search_document'),
     ]
 
     operations = [
+        # Replaces 0006's document per comment row (docs/architecture.md, "Search": why on the ticket row).
+        pgtrigger.migrations.RemoveTrigger(
+            model_name='comment',
+            name='update_update',
+        ),
+        migrations.RemoveIndex(
+            model_name='comment',
+            name='comment_search_idx',
+        ),
+        migrations.RemoveField(
+            model_name='comment',
+            name='search_document',
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name='comment',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "servicedesk_commentevent" ("author_id", "body", "created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "public", "ticket_id") VALUES (NEW."author_id", NEW."body", NEW."created_at", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."public", NEW."ticket_id"); RETURN NULL;', hash='528dced852ec875d14beaaf2f01c149fe1a16a6a', operation='UPDATE', pgid='pgtrigger_update_update_63840', table='servicedesk_comment', when='AFTER')),
+        ),
         migrations.RunSQL(COLUMNS, DROP_COLUMNS),
         migrations.RunSQL(TRIGGERS, DROP_TRIGGERS),
     ]
