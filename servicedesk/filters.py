@@ -19,7 +19,7 @@ from esm.filters import ExistingIdsFilter
 from .choices import Priority, TicketKind
 from .models import Category, Ticket
 from .queries import search_tickets
-from .workflow import all_state_choices
+from .registry import all_state_choices
 
 MAX_UTC_OFFSET = timedelta(hours=14)
 

@@ -18,8 +18,8 @@ from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
 from servicedesk.api.serializers import BriefCategorySerializer
 from servicedesk.choices import Priority
-from servicedesk.extensions import ticket_panel
 from servicedesk.models import Category, Ticket
+from servicedesk.registry import ticket_panel
 from servicedesk.rendering import MAX_BODY_CHARS
 
 from ..choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency

@@ -2,7 +2,7 @@
 
 Every queryset starts from ``incidents_visible_to(request.user)``, so a number the caller may not
 see is a 404 whatever the action; requesters use the same endpoints for their own tickets. Each
-write calls one service (rule 1); ``esm.api.exception_handler`` turns domain errors into
+write calls one service (docs/architecture.md, rule 1); ``esm.api.exception_handler`` turns domain errors into
 403/409/412 and validation errors into 400. Writes to the incident record honour ``If-Match``.
 """
 
@@ -52,9 +52,9 @@ from servicedesk.api.serializers import (
 from servicedesk.models import Attachment, Ticket, TimeEntry
 from servicedesk.queries import (
     DEFAULT_TICKET_ORDERING,
-    NUMBER_RE,
     TICKET_ORDERING_FILTERS,
     TICKET_ORDERINGS,
+    is_ticket_number,
     ticket_comments,
     ticket_timeline,
     tickets_visible_to,
@@ -140,7 +140,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def get_object(self, queryset=None) -> Ticket:
         number = self.kwargs["number"].strip().upper()
-        if not NUMBER_RE.fullmatch(number):  # junk (NUL bytes, huge strings) never reaches the database
+        if not is_ticket_number(number):  # junk (NUL bytes, huge strings) never reaches the database
             raise Http404
         return get_object_or_404(queryset if queryset is not None else self.get_queryset(), number=number)
 

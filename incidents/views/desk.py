@@ -23,12 +23,13 @@ from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from servicedesk import services as desk_services
 from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
-from servicedesk.extensions import desk_panels_html
 from servicedesk.models import Attachment, Ticket, TicketCI, TimeEntry
 from servicedesk.queries import ticket_timeline
+from servicedesk.registry import desk_panels_html, state_of
 from servicedesk.rendering import render_markdown
+from servicedesk.timeline import field_label, note_text
 from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, desk_required, is_partial, users_matching
-from servicedesk.workflow import State, state_of
+from servicedesk.workflow import State
 
 from .. import services
 from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
@@ -96,6 +97,7 @@ class TimelineItem:
     source: State | None = None
     target: State | None = None
     attachment: Attachment | None = None
+    note: str = ""  # a state change's note or an escalation's reason, in the reader's language
 
 
 def timeline_items(ticket: Ticket) -> list[TimelineItem]:
@@ -119,9 +121,12 @@ def timeline_items(ticket: Ticket) -> list[TimelineItem]:
         elif entry.kind == EventKind.STATE:
             item.source = _state(data.get("source"))
             item.target = _state(data.get("target"))
+            item.note = note_text(data)
+        elif entry.kind == EventKind.ESCALATED:
+            item.note = note_text({**data, "note": "" if data.get("reason") == "functional" else data.get("reason")})
         elif entry.kind == EventKind.FIELDS:
             item.changes = [
-                (change.get("label", name), _shown(name, change.get("from")), _shown(name, change.get("to")))
+                (field_label(ticket.kind, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
                 for name, change in (data.get("changes") or {}).items()
             ]
         items.append(item)
@@ -254,7 +259,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "timeline": timeline_items(ticket),
         "open_panel": open_panel,
         **_ci_panel_context(ticket, ci_q),
-        "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.extensions)
+        "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.registry)
     }
     return render(request, "desk/incidents/detail.html", context, status=status)
 
