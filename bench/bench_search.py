@@ -8,7 +8,7 @@ and one to know there is a next page). Two shapes per term: everything newest fi
 tickets by priority. For each: rows matched (counted once, untimed), p50/p95/max of ``--runs``
 executions, and the plan's scans (is ``ticket_search_idx`` used?). The slowest plan is printed.
 
-Budget (DESIGN.md): ticket search incl. Korean text < 200 ms at 1,000,000 tickets.
+Budget (bench/README.md): ticket search incl. Korean text < 200 ms at 1,000,000 tickets.
 """
 
 import argparse

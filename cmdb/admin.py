@@ -1,6 +1,6 @@
 """Admin for the CMDB's configuration: CI classes, and configuration items for quick fixes.
 
-CI edits here go through ``cmdb.services`` like every other write (DESIGN rule 1).
+CI edits here go through ``cmdb.services`` like every other write (docs/architecture.md, rule 1).
 """
 
 from django import forms

@@ -51,7 +51,7 @@ class DeskForm(forms.Form):
 
 
 class VersionedForm(DeskForm):
-    """Carries the ticket version the agent saw, so that a stale save is refused (rule 3)."""
+    """Carries the ticket version the agent saw, so that a stale save is refused (docs/architecture.md, rule 3)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
 
