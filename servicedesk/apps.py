@@ -8,8 +8,11 @@ class ServicedeskConfig(AppConfig):
 
     def ready(self):
         from cmdb import tickets
+        from cmdb.models import MANAGE_CMDB
 
-        from . import ci_tickets
+        from . import ci_tickets, registry
 
-        # The CMDB below asks for open work per CI through this hook (it cannot import tickets).
+        # The CMDB sits below the service desk and cannot register itself here; it asks for open
+        # work per CI through its own hook.
+        registry.register_desk_landing(MANAGE_CMDB, "desk-cmdb:list")
         tickets.register(counts=ci_tickets.open_ticket_counts, tickets=ci_tickets.open_tickets)

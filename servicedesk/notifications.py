@@ -1,9 +1,10 @@
 """E-mail notifications through an outbox: rows written in the business transaction, sent after commit.
 
 ``notify`` renders the message now (so it says what was true when it happened) and queues the
-send task with ``delay_on_commit``; a rolled-back write therefore sends nothing (docs/architecture.md, rule 4). Each
-reason has a subject and a template (``email/<reason>.txt``); other apps add theirs with
-``register_reason`` (the SLA app's warnings and breaches).
+send task after commit (``esm.queueing.enqueue_on_commit``); a rolled-back write therefore sends
+nothing (docs/architecture.md, rule 4). Each reason has a subject and a template
+(``email/<reason>.txt``); other apps add theirs with ``register_reason`` (the SLA app's warnings
+and breaches).
 """
 
 from collections.abc import Iterable
@@ -39,6 +40,15 @@ def register_reason(reason: str, subject, template: str) -> None:
     TEMPLATES[reason] = template
 
 
+def mail_subject(text: str) -> str:
+    """A subject line that can be sent: one line, at most 250 characters.
+
+    Titles are one line on input (esm.fields), but older rows may hold a line break, and an e-mail
+    header with one is refused ("Header values can't contain newlines") on every attempt.
+    """
+    return " ".join(text.split())[:250]
+
+
 def ticket_urls(ticket) -> dict[str, str | None]:
     """The links an e-mail offers: the ticket's portal and console pages, from its process's registration."""
     return {
@@ -49,6 +59,8 @@ def ticket_urls(ticket) -> dict[str, str | None]:
 
 def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_addresses: Iterable[str] = (),
            context: dict | None = None) -> list[Notification]:
+    from esm.queueing import enqueue_on_commit
+
     from .tasks import send_notification
 
     seen: set[str] = set()
@@ -76,8 +88,8 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
                                                "number": ticket.number, "title": ticket.title}
             body = render_to_string(template, ctx)
         rows.append(Notification(ticket=ticket, recipient=user, to_email=address,
-                                 reason=reason, subject=subject[:250], body=body))
+                                 reason=reason, subject=mail_subject(subject), body=body))
     created = Notification.objects.bulk_create(rows)
     for note in created:
-        send_notification.delay_on_commit(note.pk)
+        enqueue_on_commit(send_notification, note.pk)
     return created

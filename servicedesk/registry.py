@@ -68,6 +68,9 @@ class Process:
     # Extra fields a console queue row reads, and the badges it shows before the title.
     row_fields: tuple[str, ...] = ()
     row_badges: Callable[[object], list[str]] | None = None
+    # Ticket search also matches the process's own text: fn(query, *, internal) -> QuerySet of
+    # ticket ids (one column); ``internal`` is whether the searcher may read internal fields.
+    search: Callable[..., object] | None = None
     _reasons: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -175,6 +178,10 @@ def extra_queues() -> list[Queue]:
     return [q for p in _PROCESSES.values() for q in p.queues]
 
 
+def search_sources() -> list[Callable[..., object]]:
+    return [p.search for p in _PROCESSES.values() if p.search is not None]
+
+
 def row_badges(ticket) -> list[str]:
     process = _PROCESSES.get(ticket.kind)
     if process is None or process.row_badges is None:
@@ -215,3 +222,31 @@ def desk_panels_html(ticket, request) -> str:
     process = _PROCESSES.get(ticket.kind)
     names = process.panels if process else ()
     return mark_safe("".join(desk_panels[n](ticket, request) for n in names if n in desk_panels))  # noqa: S308
+
+
+# --- Console landing pages ------------------------------------------------------------------
+# (permission → URL name, query) of the console page a specialist role starts on (the CMDB for
+# configuration managers, "Breaching soon" for service level managers).
+
+desk_landings: dict[str, tuple[str, str]] = {}
+
+
+def register_desk_landing(permission: str, url_name: str, query: str = "") -> None:
+    desk_landings[permission] = (url_name, query)
+
+
+def desk_landing(user) -> str | None:
+    """The console page where ``user``'s work starts, or None for "My work".
+
+    Only a person whose permissions point at exactly one specialist page lands there; agents, team
+    leads and people holding several such roles (administrators) start on their own work.
+    """
+    pages = [(name, query) for permission, (name, query) in desk_landings.items() if user.has_perm(permission)]
+    if len(pages) != 1:
+        return None
+    name, query = pages[0]
+    return reverse(name) + query
+
+
+def desk_landing_url(user) -> str:
+    return desk_landing(user) or reverse("desk:queue")

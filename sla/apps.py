@@ -22,6 +22,7 @@ class SlaConfig(AppConfig):
         signals.ticket_fields_changed.connect(receivers.on_fields_changed, dispatch_uid="sla.fields")
         registry.register_ticket_panel("sla_clocks", panels.clocks_panel)
         registry.register_desk_panel("sla_clocks", panels.clocks_desk_panel)
+        registry.register_desk_landing("sla.manage_sla", "desk:queue", "?queue=breaching")
         timeline.register_note("sla_reassigned", _("SLA %(sla)s at %(percent)s%%"))
         for reason, subject in SUBJECTS.items():
             register_reason(reason, subject, f"sla/email/{reason}.txt")

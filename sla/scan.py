@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from esm.errors import DomainError
+from esm.queueing import enqueue_on_commit
 from servicedesk import services as desk
 from servicedesk.choices import EventKind
 from servicedesk.notifications import notify
@@ -153,7 +154,8 @@ def scan_once(*, now: datetime | None = None, batch: int | None = None) -> TickR
         result.redriven = len(redriven)
         queued += redriven
         if queued:
-            transaction.on_commit(lambda: [run_escalation.delay(pk) for pk in queued])
+            for pk in queued:
+                enqueue_on_commit(run_escalation, pk)
     return result
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from esm.errors import NotPermitted
+from esm.queueing import enqueue_on_commit
 from esm.services import service
 from servicedesk.models import Ticket
 
@@ -229,7 +230,7 @@ DEFINITION_M2M = {"services", "categories", "organisations", "teams"}
 
 
 def _queue_definition_recompute(definition: SlaDefinition, actor: User | None) -> None:
-    recompute_definition.delay_on_commit(definition.pk, getattr(actor, "pk", None))
+    enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
 
 
 @service

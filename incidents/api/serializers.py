@@ -16,6 +16,7 @@ from accounts.models import Team, User, display_name
 from cmdb.api.serializers import BriefCISerializer, ci_ids_field, cis_from_ids
 from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
+from esm.fields import SingleLineCharField
 from servicedesk.api.serializers import BriefCategorySerializer
 from servicedesk.choices import Priority
 from servicedesk.models import Category, Ticket
@@ -232,7 +233,7 @@ class IncidentListItemExtension(OpenApiSerializerExtension):
 class IncidentWriteSerializer(serializers.Serializer):
     """Fields shared by create and update."""
 
-    title = serializers.CharField(max_length=200)
+    title = SingleLineCharField(max_length=200)
     description = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, trim_whitespace=False,
                                         help_text=_("Markdown."))
     impact = serializers.ChoiceField(choices=Impact.choices)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import Organisation, Team
 from cmdb.models import ConfigurationItem
+from esm.fields import SingleLineModelSerializer
 from servicedesk.choices import Priority, TicketKind
 from servicedesk.models import Category
 
@@ -30,7 +31,7 @@ class LocalTimeField(serializers.TimeField):
         super().__init__(**kwargs)
 
 
-class CalendarHoursSerializer(serializers.ModelSerializer):
+class CalendarHoursSerializer(SingleLineModelSerializer):
     weekday = serializers.ChoiceField(choices=WEEKDAYS)
     start = LocalTimeField()
     end = LocalTimeField(help_text=_("At or before the start: the shift runs past midnight."))
@@ -40,7 +41,7 @@ class CalendarHoursSerializer(serializers.ModelSerializer):
         fields = ["weekday", "start", "end"]
 
 
-class CalendarDateSerializer(serializers.ModelSerializer):
+class CalendarDateSerializer(SingleLineModelSerializer):
     kind = serializers.ChoiceField(choices=DateKind.choices, default=DateKind.CLOSED)
     start = LocalTimeField(required=False, allow_null=True)
     end = LocalTimeField(required=False, allow_null=True)
@@ -55,7 +56,7 @@ class CalendarDateSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CalendarSerializer(serializers.ModelSerializer):
+class CalendarSerializer(SingleLineModelSerializer):
     hours = CalendarHoursSerializer(many=True, help_text=_("Weekly working intervals; an end at or before the "
                                                           "start runs past midnight, equal means 24 hours."))
     dates = CalendarDateSerializer(many=True, required=False,
@@ -69,7 +70,7 @@ class CalendarSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}  # uniqueness is the database's (a 400 from full_clean)
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(SingleLineModelSerializer):
     metric = serializers.ChoiceField(choices=Metric.choices)
     seconds = serializers.IntegerField(min_value=1, max_value=10 * 365 * 86400,
                                        help_text=_("Business seconds under the definition's calendar."))
@@ -89,7 +90,7 @@ class EscalationRuleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DefinitionSerializer(serializers.ModelSerializer):
+class DefinitionSerializer(SingleLineModelSerializer):
     type = serializers.ChoiceField(choices=AgreementType.choices, default=AgreementType.SLA)
     calendar = serializers.PrimaryKeyRelatedField(queryset=Calendar.objects.all())
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=TicketKind.choices), required=False,

@@ -265,11 +265,28 @@ def test_breaching_soon_queue_and_time_left_column(agent_client, make_incident, 
     assert numbers(agent_client.get(f"{QUEUE}?queue=open&ordering=sla_due")) == [relaxed.number]
 
 
-def test_duration_filter():
+def test_time_left_in_the_queue_says_overdue_by_and_left():
     from servicedesk.templatetags.desk_format import duration
 
-    assert [duration(s) for s in (59, 600, 3 * 3600 + 1200, 2 * 86400 + 3 * 3600, -2700, None)] == [
-        "0m", "10m", "3h 20m", "2d 3h", "-45m", ""]
+    assert [duration(s) for s in (59, 600, 3 * 3600 + 1200, 2 * 86400 + 3 * 3600, -2700, -8 * 3600, 0, None)] == [
+        "< 1 min left", "10 min left", "3 h 20 min left", "51 h left", "overdue by 45 min", "overdue by 8 h",
+        "overdue", ""]
+
+
+def test_queue_row_shows_overdue_and_paused_in_words_not_glyphs():
+    from types import SimpleNamespace
+
+    from servicedesk.templatetags.desk_format import queue_row
+
+    ticket = SimpleNamespace(kind="incident", number="INC0000001", title="t", assignee=None, priority=3,
+                             requester=SimpleNamespace(display_name="Alice"),
+                             team=None, service=None, opened_at=None, updated_at=None, state="on_hold",
+                             incident=SimpleNamespace(major=False))
+    sla = {"state": "paused", "remaining_seconds": -8 * 3600, "breached": True, "metric": "Resolution",
+           "definition": "P3", "badge": "danger"}
+    html = queue_row(desk_views.QueueRow(ticket=ticket, url="/x", state=None, priority_badge="info", sla=sla))
+    assert "overdue by 8 h · paused" in html
+    assert "\u23f8" not in html and "-8h" not in html
 
 
 def test_rows_escape_what_people_typed(agent_client, make_incident, agent, team):

@@ -5,8 +5,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("servicedesk", "0006_ticket_sla_dirty"), ("incidents", "0002_defaults")]
-AFTER = [("servicedesk", "0007_timeline_facts"), ("incidents", "0003_timeline_facts")]
+BEFORE = [("servicedesk", "0007_ticket_sla_dirty"), ("incidents", "0003_resolution_search_document")]
+AFTER = [("servicedesk", "0008_timeline_facts"), ("incidents", "0004_timeline_facts")]
 
 
 def migrate(targets):
