@@ -1,57 +1,24 @@
-"""API: tokens, people and teams; and the read-only list plumbing the other apps' APIs build on."""
+"""API: tokens, people and teams."""
 
 import django_filters as filters
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import services
 from accounts.models import Team, User
 from accounts.roles import WORK_TICKETS, can_work_tickets
-from esm.api import ERR_400, ERR_429, LIST_ERRORS, READ_ERRORS
-from esm.pagination import KeysetPagination
+from esm.api import ERR_400, ERR_429
+from esm.api_bases import ReadOnlyReferenceViewSet, reference_schema
 from esm.throttling import ResilientScopedRateThrottle
 
-from .serializers import AuthTokenCredentialsSerializer, AuthTokenSerializer, TeamSerializer, UserSerializer, parse_id
-
-# --- Shared list plumbing -------------------------------------------------------------------
-
-
-NAME_ORDERINGS = {"name": ("name", "id"), "id": ("id",)}
-
-
-class ReadOnlyReferenceViewSet(viewsets.ReadOnlyModelViewSet):
-    """List and retrieve by id; filters and ordering apply to the list only."""
-
-    pagination_class = KeysetPagination
-    keyset_orderings = NAME_ORDERINGS
-    keyset_default_ordering = "name"
-    lookup_value_regex = "[^/]+"  # anything routes here, so a bad id is a JSON 404, not an HTML page
-
-    def get_object(self):
-        pk = parse_id(self.kwargs["pk"])
-        if pk is None:
-            raise Http404
-        obj = get_object_or_404(self.get_queryset(), pk=pk)
-        self.check_object_permissions(self.request, obj)
-        return obj
-
-
-def reference_schema(serializer, singular: str, plural: str):
-    return extend_schema_view(
-        list=extend_schema(summary=f"List {plural}", responses={200: serializer, **LIST_ERRORS}),
-        retrieve=extend_schema(summary=f"Get one {singular}", responses={200: serializer, **READ_ERRORS},
-                               parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]),
-    )
-
+from .serializers import AuthTokenCredentialsSerializer, AuthTokenSerializer, TeamSerializer, UserSerializer
 
 # --- Tokens ---------------------------------------------------------------------------------
 
@@ -77,7 +44,7 @@ class AuthTokenView(APIView):
                             password=serializer.validated_data["password"])
         if user is None:  # wrong password, unknown or disabled account: one answer for all
             raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
-        token, _created = Token.objects.get_or_create(user=user)
+        token = services.token_for(actor=user)
         return Response({"token": token.key})
 
 

@@ -8,7 +8,6 @@ administrators write. Requesters get 403 on every endpoint. Each write calls one
 
 import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
@@ -18,8 +17,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import parse_id
-from accounts.api.views import ReadOnlyReferenceViewSet, reference_schema
 from accounts.models import Team, User
 from cmdb import services
 from cmdb.attributes import ClassCatalogue
@@ -51,6 +48,7 @@ from esm.api import (
     etag_for,
     if_match_version,
 )
+from esm.api_bases import ByIdMixin, ReadOnlyReferenceViewSet, reference_schema
 from esm.pagination import KeysetPagination
 
 from .serializers import (
@@ -153,16 +151,6 @@ class RelationshipTypeViewSet(ReadOnlyReferenceViewSet):
 
 
 # --- Configuration items --------------------------------------------------------------------
-
-
-class ByIdMixin:
-    lookup_value_regex = "[^/]+"
-
-    def get_object(self):
-        pk = parse_id(self.kwargs["pk"])
-        if pk is None:
-            raise Http404
-        return get_object_or_404(self.get_queryset(), pk=pk)
 
 
 @extend_schema_view(

@@ -11,11 +11,12 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer, id_field
+from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer
 from accounts.models import Team, User, display_name
 from cmdb.api.serializers import BriefCISerializer, ci_ids_field, cis_from_ids
 from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
+from esm.api_bases import id_field
 from esm.fields import SingleLineCharField
 from servicedesk.api.serializers import BriefCategorySerializer
 from servicedesk.choices import Priority

@@ -20,8 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.serializers import BriefUserSerializer, parse_id
-from accounts.api.views import NAME_ORDERINGS
+from accounts.api.serializers import BriefUserSerializer
 from accounts.models import User
 from accounts.roles import can_work_tickets
 from cmdb.api.serializers import BriefCISerializer
@@ -35,6 +34,7 @@ from esm.api import (
     etag_for,
     if_match_version,
 )
+from esm.api_bases import NAME_ORDERINGS, parse_id
 from esm.errors import NotPermitted
 from esm.pagination import KeysetPagination
 from servicedesk import services as desk

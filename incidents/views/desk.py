@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cmdb.impact import affected_services
 from cmdb.models import ConfigurationItem
+from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from servicedesk import services as desk_services
 from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
@@ -28,7 +29,7 @@ from servicedesk.queries import ticket_timeline
 from servicedesk.registry import desk_panels_html, state_of
 from servicedesk.rendering import render_markdown
 from servicedesk.timeline import field_label, note_text
-from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, desk_required, is_partial, users_matching
+from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, is_partial, users_matching
 from servicedesk.workflow import State
 
 from .. import services

@@ -3,7 +3,7 @@
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from accounts.api.views import ReadOnlyReferenceViewSet, reference_schema
+from esm.api_bases import ReadOnlyReferenceViewSet, reference_schema
 from servicedesk.models import Category
 
 from .serializers import CategorySerializer

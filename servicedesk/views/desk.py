@@ -11,22 +11,18 @@ from dataclasses import dataclass, field
 from html import escape as esc
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Team, User, display_name
-from accounts.roles import can_work_tickets
-from accounts.views import redirect_to_portal
 from cmdb.models import ConfigurationItem
+from esm.access import desk_required
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
@@ -93,22 +89,6 @@ def ticket_desk_url(kind: str, number: str) -> str | None:
 
 
 # --- Access ---------------------------------------------------------------------------------
-
-
-def desk_required(view):
-    """Only people with the desk permission: anonymous → log-in, requesters → the portal."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            if getattr(request, "htmx", False):
-                return HttpResponseClientRedirect(f"{reverse('login')}?next={request.path}")
-            return redirect_to_login(request.get_full_path())
-        if not can_work_tickets(request.user):
-            return redirect_to_portal(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def is_partial(request, target: str) -> bool:

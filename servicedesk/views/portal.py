@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -298,16 +297,3 @@ def public_conversation(ticket: Ticket, viewer) -> tuple[list[Attachment], list[
                               ticket_number=entry.data["into"],
                               ticket_url=registry.ticket_url(ticket.kind, entry.data["into"], "portal")))
     return opening_files, items
-
-
-# --- Writes shared by portal forms -----------------------------------------------------------
-
-
-def add_service_errors(form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: on the field it names, else above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        name = (aliases or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, messages)
