@@ -106,7 +106,27 @@ def incident_open(*, actor: User, requester: User, title: str, description: str 
 
 @service
 def incident_update(*, ticket: Ticket, actor: User, expected_version: int | None = None, **changes) -> Ticket:
-    """Change the editable fields of an incident; impact or urgency re-derives the priority."""
+    """Change the editable fields of an incident; impact or urgency re-derives the priority.
+
+    ``team`` and ``assignee`` may come with them (one request, all or nothing): a new team starts
+    without an assignee unless one is given, the same team keeps its assignee.
+    """
+    assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
+    if changes or not assignment:
+        ticket = _update_fields(ticket=ticket, actor=actor, expected_version=expected_version, **changes)
+        expected_version = ticket.version if expected_version is not None else None
+    if assignment:
+        team = assignment.get("team", ticket.team)
+        if "assignee" in assignment:
+            assignee = assignment["assignee"]
+        else:
+            assignee = ticket.assignee if team is not None and ticket.team_id == team.pk else None
+        ticket = incident_assign(ticket=ticket, actor=actor, team=team, assignee=assignee,
+                                 expected_version=expected_version)
+    return ticket
+
+
+def _update_fields(*, ticket: Ticket, actor: User, expected_version: int | None, **changes) -> Ticket:
     desk.require_agent(actor)
     unknown = set(changes) - TICKET_FIELDS - INCIDENT_FIELDS
     if unknown:

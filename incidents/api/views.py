@@ -192,22 +192,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         ticket = self.get_object()
         serializer = IncidentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        expected = if_match_version(request)
-        assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
-        with transaction.atomic():  # fields and assignment succeed or fail together
-            if changes or not assignment:
-                ticket = services.incident_update(ticket=ticket, actor=request.user, expected_version=expected,
-                                                  **changes)
-                expected = ticket.version if expected is not None else None
-            if assignment:
-                team = assignment.get("team", ticket.team)
-                if "assignee" in assignment:
-                    assignee = assignment["assignee"]
-                else:  # a new team starts without an assignee; the same team keeps its assignee
-                    assignee = ticket.assignee if team is not None and ticket.team_id == team.pk else None
-                ticket = services.incident_assign(ticket=ticket, actor=request.user, team=team, assignee=assignee,
-                                                  expected_version=expected)
+        ticket = services.incident_update(ticket=ticket, actor=request.user,
+                                          expected_version=if_match_version(request), **serializer.validated_data)
         return self.incident_response(ticket)
 
     # --- Lifecycle and assignment -----------------------------------------------------------
