@@ -34,7 +34,7 @@ from servicedesk.workflow import State
 
 from .. import services
 from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
-from ..forms_desk import (
+from ..forms.desk import (
     AssignForm,
     CIForm,
     CommentForm,

@@ -26,7 +26,7 @@ from servicedesk.views.portal import (
 
 from ..choices import Channel
 from ..choices import IncidentState as S
-from ..forms_portal import ReopenForm, ReplyForm, ReportForm, TicketActionForm
+from ..forms.portal import ReopenForm, ReplyForm, ReportForm, TicketActionForm
 from ..services import allowed_transitions, incident_comment, incident_open, incident_transition
 
 

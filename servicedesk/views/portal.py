@@ -28,7 +28,7 @@ from esm.pagination import InvalidCursor, keyset_paginate
 
 from .. import registry
 from ..choices import EventKind
-from ..forms_portal import TicketListFilterForm
+from ..forms import TicketListFilterForm
 from ..models import Attachment, Ticket
 from ..queries import TICKET_ORDERINGS, search_tickets, ticket_timeline, tickets_visible_to
 from ..registry import HoldReason

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
 from esm.forms import ServiceErrorsMixin
-from servicedesk.forms_portal import MultipleFileField
+from servicedesk.forms import MultipleFileField
 from servicedesk.rendering import MAX_BODY_CHARS
 
 from .choices import Impact, Urgency
