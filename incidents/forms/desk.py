@@ -14,7 +14,7 @@ from esm.forms import ServiceErrorsMixin
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
-from .choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
+from ..choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
 
 BLANK = [("", "—")]
 MAX_VERSION = 2**31 - 1

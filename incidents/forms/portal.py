@@ -13,7 +13,7 @@ from esm.forms import ServiceErrorsMixin
 from servicedesk.forms import MultipleFileField
 from servicedesk.rendering import MAX_BODY_CHARS
 
-from .choices import Impact, Urgency
+from ..choices import Impact, Urgency
 
 URGENCY_CHOICES = [
     (Urgency.HIGH, _("I can't work at all")),
