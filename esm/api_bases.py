@@ -36,9 +36,9 @@ def id_field(queryset, **kwargs) -> serializers.PrimaryKeyRelatedField:
     )
 
 
+# Retrieve by numeric id; anything else in the URL is a JSON 404. (No docstring: the schema would
+# show it as every view's description.)
 class ByIdMixin:
-    """Retrieve by numeric id; anything else in the URL is a JSON 404."""
-
     lookup_value_regex = "[^/]+"  # anything routes here, so a bad id is a JSON 404, not an HTML page
 
     def get_object(self):

@@ -107,3 +107,15 @@ class TicketFilterSet(filters.FilterSet):
         # Work notes are searched only for desk staff; a requester's search never matches them.
         user = getattr(self.request, "user", None)
         return search_tickets(queryset, value, internal=is_staff_view(user))
+
+
+class CategoryFilterSet(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100, label=_("Search"))
+    parent_id = filters.ModelChoiceFilter(field_name="parent", queryset=Category.objects.all(),
+                                          label=_("Parent category"))
+    top_level = filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label=_("Top-level only"))
+    active = filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Category
+        fields: list[str] = []

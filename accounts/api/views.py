@@ -1,6 +1,5 @@
 """API: tokens, people and teams."""
 
-import django_filters as filters
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.filters import TeamFilterSet, UserFilterSet
 from accounts.models import Team, User
 from accounts.roles import WORK_TICKETS, can_work_tickets
 from esm.api import ERR_400, ERR_429
@@ -51,23 +51,6 @@ class AuthTokenView(APIView):
 # --- People ---------------------------------------------------------------------------------
 
 
-class UserFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", max_length=100, label=_("Search"),
-                           help_text=_("Part of the username, name or e-mail address."))
-    team_id = filters.ModelChoiceFilter(field_name="teams", queryset=Team.objects.all(), label=_("Team"))
-
-    class Meta:
-        model = User
-        fields: list[str] = []
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(username__icontains=value) | Q(first_name__icontains=value)
-                               | Q(last_name__icontains=value) | Q(email__icontains=value))
-
-
 def _is_agent():
     """The rule of accounts.roles.can_work_tickets, as SQL, so a list costs no query per person."""
     app_label, codename = WORK_TICKETS.split(".")
@@ -89,15 +72,6 @@ class UserViewSet(ReadOnlyReferenceViewSet):
         user = self.request.user
         qs = User.objects.filter(is_active=True).select_related("organisation").annotate(is_agent=_is_agent())
         return qs if can_work_tickets(user) else qs.filter(pk=user.pk)
-
-
-class TeamFilterSet(filters.FilterSet):
-    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100, label=_("Search"))
-    active = filters.BooleanFilter(label=_("Active"))
-
-    class Meta:
-        model = Team
-        fields: list[str] = []
 
 
 @reference_schema(TeamSerializer, "team", "teams")
