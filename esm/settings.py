@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the others, so every answer gets the headers (CSRF refusals, redirects, errors too).
+    "esm.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -286,6 +288,23 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+# Browsers that once saw ESM over HTTPS keep to HTTPS for a year (sent on HTTPS responses only).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if BEHIND_TLS_PROXY or env_bool("SECURE_COOKIES") else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other sites may share the domain
+# Scripts only from our own files: no inline <script>, no on*= attributes, no eval. Inline style
+# attributes stay allowed (htmx adds a <style> for its indicators; templates set widths/heights).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 # Proxies whose X-Forwarded-For is believed (addresses or networks); see esm/net.py.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
