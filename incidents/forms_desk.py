@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
+from esm.widgets import speed_up
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -36,6 +37,7 @@ class DeskForm(forms.Form):
             else:
                 css = "form-control form-control-sm"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        speed_up(self)
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ValidationError on the matching fields (the rest above the form)."""
@@ -122,6 +124,10 @@ class TransitionForm(VersionedForm):
     resolution_notes = forms.CharField(label=_("Resolution notes"), required=False, max_length=MAX_BODY_CHARS,
                                        widget=forms.Textarea(attrs={"rows": 3}))
     on_hold_reason = forms.ChoiceField(label=_("Reason"), choices=BLANK + OnHoldReason.choices, required=False)
+    # Destructive steps (cancel) are taken only from their confirmation form, which sends ``confirmed``.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Reason (the requester sees it)"), required=False, max_length=MAX_BODY_CHARS,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssignForm(VersionedForm):

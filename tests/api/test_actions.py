@@ -97,13 +97,18 @@ def test_resolving_parent_resolves_children(agent_api, incident, make_incident):
 # --- Assignment and escalation --------------------------------------------------------------
 
 
-def test_assign_team_and_agent_then_reassign_to_me(agent_api, api, incident, agent, other_team, other_agent):
+def test_assign_team_and_agent_then_reassign_to_me(agent_api, api, incident, agent, team, other_team,
+                                                  other_agent):
     response = agent_api.post(url(incident.number, "assign"), {"team": other_team.pk, "assignee": other_agent.pk},
                               format="json")
     assert response.status_code == 200, response.data
     assert response.data["team"]["id"] == other_team.pk and response.data["assignee"]["id"] == other_agent.pk
     response = agent_api.post(url(incident.number, "assign"), {"to_me": True}, format="json")
+    assert response.status_code == 409 and response.data["code"] == "not_team_member", "not my team: refused"
+    response = agent_api.post(url(incident.number, "assign"), {"team": team.pk}, format="json")
+    response = agent_api.post(url(incident.number, "assign"), {"to_me": True}, format="json")
     assert response.status_code == 200 and response.data["assignee"]["id"] == agent.pk
+    assert response.data["team"]["id"] == team.pk
     response = agent_api.post(url(incident.number, "assign"), {"team": None}, format="json")
     assert response.data["team"] is None and response.data["assignee"] is None
 
