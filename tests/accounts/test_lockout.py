@@ -107,6 +107,7 @@ def test_token_endpoint_is_locked_too(api, requester):
     right = anonymous_api.post(TOKEN, {"username": "alice", "password": "password"}, format="json")
     assert right.status_code == 429 and right.data["code"] == "login_locked" and "token" not in right.data
     assert LOCKED in right.data["detail"] and 0 < right.data["retry_after"] <= 15 * 60
+    assert int(right["Retry-After"]) == right.data["retry_after"]
 
 
 def test_failures_are_shared_between_paths(client, api, requester):
