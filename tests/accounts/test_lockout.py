@@ -124,3 +124,18 @@ def test_deleting_the_lockout_lifts_it(client, requester):
         login(client, "alice", "guess")
     LoginLockout.objects.all().delete()
     assert login(client, "alice", "password").status_code == 302
+
+
+def test_no_login_path_bypasses_the_lockout(settings):
+    """Every password check goes through accounts.lockout.authenticate (and so through its counts)."""
+    import re
+    from pathlib import Path
+
+    base = Path(settings.BASE_DIR)
+    calls = [str(path.relative_to(base)) for app in ("accounts", "esm", "servicedesk", "incidents", "cmdb", "sla",
+                                                     "problems", "changes")
+             for path in (base / app).rglob("*.py")
+             if re.search(r"(?<![.\w])(?<!def )authenticate\(|auth\.authenticate\(|LoginView\.as_view\((?![^)]*authentication_form)",
+                          path.read_text())
+             and path.name != "lockout.py"]
+    assert calls == []
