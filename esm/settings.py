@@ -1,5 +1,6 @@
 """Settings, read from the environment only (see README "Configuration")."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -308,6 +309,11 @@ CONTENT_SECURITY_POLICY = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 # Proxies whose X-Forwarded-For is believed (addresses or networks); see esm/net.py.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise RuntimeError(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8).")
 
 # Failed log-ins (pages, admin, API token), counted in PostgreSQL so they hold with Redis down.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per account, within LOGIN_LOCKOUT_MINUTES
