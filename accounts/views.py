@@ -1,7 +1,11 @@
 """Views about the signed-in person."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -19,3 +23,13 @@ def set_language(request):
         get_user_model().objects.filter(pk=user.pk).update(language=language)
         user.language = language
     return django_set_language(request)
+
+
+def redirect_to_portal(request):
+    """A signed-in person without console access who opens a console page goes to the portal."""
+    messages.info(request, _("The service desk console is for support staff. Here is your service portal."))
+    if getattr(request, "htmx", False):
+        from django_htmx.http import HttpResponseClientRedirect
+
+        return HttpResponseClientRedirect(reverse("portal:home"))
+    return redirect("portal:home")

@@ -76,7 +76,7 @@ def main() -> None:
     results = []
     for label, text in terms:
         for shape_name, order, base in shapes(agent):
-            searched = search_tickets(base, text)
+            searched = search_tickets(base, text, internal=True)
             matches = searched.count()
             page = order(searched)[:51]
             for _ in range(3):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Team, User
+from accounts.views import redirect_to_portal
 from esm.errors import DomainError, StaleVersion
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
@@ -55,6 +56,8 @@ def _guard(check):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
+                if not can_read_cmdb(request.user):  # requesters: the portal is their place
+                    return redirect_to_portal(request)
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -12,6 +12,11 @@ lower layer asks this registry, and whoever provides the data registers here:
 - ``hold_reasons``: kind → ``(state, fn(ticket_ids) -> dict[ticket_id, list[str]])``: the reason of
   each successive entry into ``state`` (for incidents, on hold *awaiting caller* or *vendor*), so
   SLA clocks derived from the timeline can tell which holds pause them.
+- ``desk_landings``: (permission, URL name, query) of the console page a specialist role starts
+  on (the CMDB for configuration managers, "Breaching soon" for service level managers).
+- ``search_sources``: ``fn(query, *, internal) -> QuerySet`` of ticket ids (one column) whose
+  process fields match a ``SearchQuery`` (incidents: resolution notes); ``internal`` is whether
+  the searcher may read internal fields. Ticket search ORs them with the ticket's own document.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,6 +27,8 @@ HoldReasons = Callable[[Iterable[int]], dict[int, list[str]]]
 ticket_panels: dict[str, TicketPanel] = {}
 desk_panels: dict[str, Callable[[object, object], str]] = {}
 hold_reasons: dict[str, tuple[str, HoldReasons]] = {}
+desk_landings: dict[str, tuple[str, str]] = {}
+search_sources: list[Callable[..., object]] = []
 
 
 def register_ticket_panel(name: str, fn: TicketPanel) -> None:
@@ -49,3 +56,33 @@ def desk_panels_html(ticket, request) -> str:
 
 def register_hold_reasons(kind: str, state: str, fn: HoldReasons) -> None:
     hold_reasons[kind] = (state, fn)
+
+
+def register_desk_landing(permission: str, url_name: str, query: str = "") -> None:
+    desk_landings[permission] = (url_name, query)
+
+
+def desk_landing(user) -> str | None:
+    """The console page where ``user``'s work starts, or None for "My work".
+
+    Only a person whose permissions point at exactly one specialist page lands there; agents, team
+    leads and people holding several such roles (administrators) start on their own work.
+    """
+    from django.urls import reverse
+
+    pages = [(name, query) for permission, (name, query) in desk_landings.items() if user.has_perm(permission)]
+    if len(pages) != 1:
+        return None
+    name, query = pages[0]
+    return reverse(name) + query
+
+
+def desk_landing_url(user) -> str:
+    from django.urls import reverse
+
+    return desk_landing(user) or reverse("desk:queue")
+
+
+def register_search_source(fn: Callable[..., object]) -> None:
+    if fn not in search_sources:
+        search_sources.append(fn)

@@ -23,3 +23,4 @@ class SlaConfig(AppConfig):
         post_save.connect(receivers.on_ticket_saved, sender=Ticket, dispatch_uid="sla.ticket_saved")
         extensions.register_ticket_panel("sla_clocks", panels.clocks_panel)
         extensions.register_desk_panel("sla_clocks", panels.clocks_desk_panel)
+        extensions.register_desk_landing("sla.manage_sla", "desk:queue", "?queue=breaching")

@@ -105,8 +105,14 @@ def compute(history: History, definition, metric: str, target_seconds: int, cale
                 counting.append((a, None if open_ended else b))
         elif phase.active:
             open_ended = phase.end is None and stop_at is None
-            pauses.append({"from": a.isoformat(), "until": None if open_ended else b.isoformat(),
-                           "state": phase.state, "reason": phase.reason})
+            until = None if open_ended else b.isoformat()
+            last_pause = pauses[-1] if pauses else None
+            # One hold is one pause, even when the ticket changes team (a new phase) while held.
+            if last_pause and last_pause["until"] == a.isoformat() and last_pause["state"] == phase.state \
+                    and last_pause["reason"] == phase.reason:
+                last_pause["until"] = until
+            else:
+                pauses.append({"from": a.isoformat(), "until": until, "state": phase.state, "reason": phase.reason})
             paused_seconds += int((b - a).total_seconds())
     if definition.type == AgreementType.UC and not counting:
         return None

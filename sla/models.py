@@ -112,7 +112,9 @@ class CalendarHours(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        from .formatting import interval_label
+
+        return f"{self.get_weekday_display()} {interval_label(self.start, self.end)}"
 
 
 class CalendarDate(models.Model):

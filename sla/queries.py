@@ -23,6 +23,8 @@ class ClockView:
     remaining: int  # business seconds left (negative: overdue)
     percent: int
     colour: str  # bootstrap contextual colour
+    outside_hours: bool = False  # running, but its calendar is closed now: no business time passes
+
 
     @property
     def overdue(self) -> bool:
@@ -52,7 +54,8 @@ def clock_view(clock: Clock, now: datetime) -> ClockView:
     percent = int(elapsed * 100 // target)
     thresholds = [p for p in clock.definition.warn_at if p < BREACH]
     return ClockView(clock=clock, elapsed=elapsed, remaining=target - elapsed, percent=percent,
-                     colour=colour_for(clock, percent, thresholds))
+                     colour=colour_for(clock, percent, thresholds),
+                     outside_hours=clock.state == ClockState.RUNNING and not calendar.is_open(now))
 
 
 def clocks_queryset() -> QuerySet:

@@ -46,8 +46,12 @@ def breaching(request):
 @desk_required
 @require_GET
 def definitions(request):
+    """One table per agreement type (SLA, OLA, UC), each in the order definitions are tried."""
+    found = list(queries.sla_definitions())
+    groups = [(label, sorted((d for d in found if d.type == value), key=lambda d: (d.order, d.name)))
+              for value, label in AgreementType.choices]
     return render(request, "sla/desk/definitions.html", {
-        **_common(request), "definitions": list(queries.sla_definitions()), "section": "definitions"})
+        **_common(request), "groups": [(label, rows) for label, rows in groups if rows], "section": "definitions"})
 
 
 @desk_required

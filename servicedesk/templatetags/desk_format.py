@@ -13,6 +13,8 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from esm.durations import time_left
+
 register = template.Library()
 
 MAJOR_ROW = ' class="esm-major"'
@@ -38,18 +40,8 @@ def when(value):
 
 @register.filter
 def duration(seconds):
-    """Business time left, short: 2d 3h, 3h 20m, 45m; negative (overdue) with a minus sign."""
-    if seconds is None:
-        return ""
-    sign = "-" if seconds < 0 else ""
-    minutes = abs(int(seconds)) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours}h"
-    if hours:
-        return f"{sign}{hours}h {minutes}m"
-    return f"{sign}{minutes}m"
+    """Business time left: "3 h 20 min left", "overdue by 8 h" (``esm.durations``)."""
+    return time_left(seconds)
 
 
 @register.simple_tag
@@ -73,8 +65,10 @@ def queue_row(row):
     if row.sla:
         paused = row.sla["state"] == "paused"
         tip = f'{row.sla["metric"]} · {row.sla["definition"]}' + (f' · {gettext("paused")}' if paused else "")
+        # A word, not a pause glyph: U+23F8 is missing from common default fonts (an empty box).
         left = (f'<span class="badge text-bg-{row.sla["badge"]} esm-time-left" title="{esc(tip)}">'
-                f'{"⏸ " if paused else ""}{duration(row.sla["remaining_seconds"])}</span>')
+                f'{esc(time_left(row.sla["remaining_seconds"], row.sla["breached"]))}'
+                f'{" · " + esc(gettext("paused")) if paused else ""}</span>')
     else:
         left = NO_TIME
     return mark_safe(  # noqa: S308 - every value above is escaped

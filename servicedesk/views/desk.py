@@ -12,7 +12,7 @@ from html import escape as esc
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -25,13 +25,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Team, User, display_name
 from accounts.roles import can_work_tickets
+from accounts.views import redirect_to_portal
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
 from .. import services as desk_services
 from ..choices import PRIORITY_BADGE, Priority, TicketKind
-from ..extensions import ticket_panel
+from ..extensions import desk_landing, ticket_panel
 from ..filters import TicketFilterSet
 from ..models import Category, Ticket
 from ..queries import (
@@ -94,7 +95,7 @@ def ticket_desk_url(kind: str, number: str) -> str | None:
 
 
 def desk_required(view):
-    """Only people with the desk permission: anonymous → log-in, everyone else → 403."""
+    """Only people with the desk permission: anonymous → log-in, requesters → the portal."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -103,7 +104,7 @@ def desk_required(view):
                 return HttpResponseClientRedirect(f"{reverse('login')}?next={request.path}")
             return redirect_to_login(request.get_full_path())
         if not can_work_tickets(request.user):
-            raise PermissionDenied
+            return redirect_to_portal(request)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -202,6 +203,9 @@ def queue(request):
         if url:
             return redirect(url)
 
+    # The console's root is where each role's work starts (configuration managers: the CMDB, ...).
+    if not params and not getattr(request, "htmx", False) and (landing := desk_landing(request.user)):
+        return redirect(landing)
     queue_name = params.get("queue") if params.get("queue") in QUEUE_LABELS else DEFAULT_QUEUE
     # A row shows neither the description nor the search document: don't read them (they can be large).
     base = ticket_rows_queryset(request.user, select=("incident",), extra_fields=("incident__major",),

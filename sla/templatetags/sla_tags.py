@@ -1,25 +1,36 @@
-"""Template helpers for SLA pages: business durations people can read."""
+"""Template helpers for SLA pages: business durations, time left and calendars people can read."""
 
 from django import template
-from django.utils.translation import gettext as _
+
+from esm import durations
+
+from ..formatting import hours_summary, interval_label
 
 register = template.Library()
 
 
 @register.filter
 def business_duration(seconds) -> str:
-    """3725 → "1 h 2 min"; negative values read the same (the template says "overdue")."""
-    try:
-        seconds = abs(int(seconds))
-    except (TypeError, ValueError):
-        return ""
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    if hours == 0:
-        return _("%(m)d min") % {"m": minutes}
-    if hours >= 48 or minutes == 0:
-        return _("%(h)d h") % {"h": hours}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    """3725 → "1 h 2 min" (the sign is dropped: templates say "overdue by" or "left")."""
+    return durations.human_duration(seconds)
+
+
+@register.filter
+def time_left(view) -> str:
+    """A ``ClockView``'s time left: "8 h 5 min left" or "overdue by 8 h"."""
+    return durations.time_left(view.remaining, view.clock.breached)
+
+
+@register.filter
+def calendar_hours(calendar) -> str:
+    """Weekly hours in one line: "Mon–Fri 09:00–17:00", "24×7" (hours prefetched)."""
+    return hours_summary(calendar.hours.all())
+
+
+@register.filter
+def hours_interval(hours) -> str:
+    """One ``CalendarHours`` row's times: "09:00–17:00", "24 hours", "22:00–06:00 (next day)"."""
+    return interval_label(hours.start, hours.end)
 
 
 @register.filter

@@ -231,7 +231,7 @@ def test_an_expired_preview_is_not_applied(editor):
 def test_who_may_import(client, agent, requester):
     assert client.get(URL).status_code == 302 and "/login" in client.get(URL)["Location"]
     client.force_login(requester)
-    assert client.get(URL).status_code == 403
+    assert client.get(URL)["Location"] == reverse("portal:home")
     client.force_login(agent)
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"action": "preview", "source": "scan", "cis_file": upload()}).status_code == 403

@@ -31,7 +31,8 @@ def test_anonymous_go_to_login_requesters_are_refused(client, requester):
         assert client.get(url).status_code == 302
     client.force_login(requester)
     for url in urls:
-        assert client.get(url).status_code == 403, url
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == reverse("portal:home"), url
 
 
 def test_agents_read_but_cannot_edit(agent_client):

@@ -29,9 +29,9 @@ def make_queue_rows(make_incident, *, agent, team, n):
     """n incidents assigned to the agent and n unassigned in the agent's team; all P1 and major."""
     for i in range(n):
         mine = make_incident(title=f"Assigned {i}", impact=1, urgency=1, team=team, assignee=agent, actor=agent)
-        services.incident_set_major(ticket=mine, actor=agent, major=True)
+        services.incident_set_major(ticket=mine, actor=team.lead, major=True)
         theirs = make_incident(title=f"Waiting {i}", impact=1, urgency=1, team=team, actor=agent)
-        services.incident_set_major(ticket=theirs, actor=agent, major=True)
+        services.incident_set_major(ticket=theirs, actor=team.lead, major=True)
         for ticket in (mine, theirs):  # SLA clocks (P1: response due in 15 min), as after the commit
             clocks_recompute(ticket_id=ticket.pk)
 
@@ -73,7 +73,7 @@ def test_tabs(agent_client, make_incident, agent, other_agent, team, other_team)
     team_unassigned = make_incident(title="Team unassigned", team=team, actor=agent)
     elsewhere = make_incident(title="Elsewhere", team=other_team, assignee=other_agent, actor=agent)
     major = make_incident(title="Major", impact=1, urgency=1, team=other_team, actor=agent)
-    services.incident_set_major(ticket=major, actor=agent, major=True)
+    services.incident_set_major(ticket=major, actor=team.lead, major=True)
     done = make_incident(title="Done", team=team, assignee=agent, actor=agent)
     services.incident_transition(ticket=done, actor=agent, to=IncidentState.RESOLVED,
                                  resolution_code="solved_permanently", resolution_notes="Fixed.")
@@ -265,11 +265,28 @@ def test_breaching_soon_queue_and_time_left_column(agent_client, make_incident, 
     assert numbers(agent_client.get(f"{QUEUE}?queue=open&ordering=sla_due")) == [relaxed.number]
 
 
-def test_duration_filter():
+def test_time_left_in_the_queue_says_overdue_by_and_left():
     from servicedesk.templatetags.desk_format import duration
 
-    assert [duration(s) for s in (59, 600, 3 * 3600 + 1200, 2 * 86400 + 3 * 3600, -2700, None)] == [
-        "0m", "10m", "3h 20m", "2d 3h", "-45m", ""]
+    assert [duration(s) for s in (59, 600, 3 * 3600 + 1200, 2 * 86400 + 3 * 3600, -2700, -8 * 3600, 0, None)] == [
+        "< 1 min left", "10 min left", "3 h 20 min left", "51 h left", "overdue by 45 min", "overdue by 8 h",
+        "overdue", ""]
+
+
+def test_queue_row_shows_overdue_and_paused_in_words_not_glyphs():
+    from types import SimpleNamespace
+
+    from servicedesk.templatetags.desk_format import queue_row
+
+    ticket = SimpleNamespace(kind="incident", number="INC0000001", title="t", assignee=None, priority=3,
+                             requester=SimpleNamespace(display_name="Alice"),
+                             team=None, service=None, opened_at=None, updated_at=None, state="on_hold",
+                             incident=SimpleNamespace(major=False))
+    sla = {"state": "paused", "remaining_seconds": -8 * 3600, "breached": True, "metric": "Resolution",
+           "definition": "P3", "badge": "danger"}
+    html = queue_row(desk_views.QueueRow(ticket=ticket, url="/x", state=None, priority_badge="info", sla=sla))
+    assert "overdue by 8 h · paused" in html
+    assert "\u23f8" not in html and "-8h" not in html
 
 
 def test_rows_escape_what_people_typed(agent_client, make_incident, agent, team):
