@@ -217,13 +217,13 @@ class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
         serializer = CIWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         ci = service_call(lambda: services.ci_update(ci=ci, actor=request.user,
-                                                     expected_version=if_match_version(request),
+                                                     expected_version=if_match_version(request, ci.version),
                                                      **serializer.validated_data))
         return self.ci_response(ci)
 
     def destroy(self, request, pk=None):
         ci = self.get_object()
-        services.ci_delete(ci=ci, actor=request.user, expected_version=if_match_version(request))
+        services.ci_delete(ci=ci, actor=request.user, expected_version=if_match_version(request, ci.version))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Impact analysis: what it breaks (upstream) or depends on (downstream)",
