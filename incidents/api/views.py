@@ -220,7 +220,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_transition(ticket=ticket, actor=request.user,
-                                              expected_version=if_match_version(request, ticket.version), **serializer.validated_data)
+                                              expected_version=if_match_version(request, ticket.version),
+                                              **serializer.validated_data)
         return self.incident_response(ticket)
 
     @extend_schema(summary="Assign to a team and agent, or to yourself", request=AssignSerializer, **INCIDENT_WRITE)
