@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -127,6 +127,32 @@ FieldErrorsSerializer = inline_serializer(
     fields={"field_name": serializers.ListField(child=serializers.CharField())},
 )
 
+
+
+@extend_schema_field({
+    "type": "array",
+    "items": {"oneOf": [
+        {"type": "string"},
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    ]},
+    "description": "Messages about the list as a whole (strings), or one object per item in order, with that "
+                   "item's messages per field (an empty object for an item without errors).",
+    "example": [{}, {"field_name": ["This field is required."]}],
+})
+class ItemErrorsField(serializers.ListField):
+    pass
+
+
+def item_field_errors(component: str, *list_fields: str) -> OpenApiResponse:
+    """The 400 of a body holding lists of objects (``{"targets": [{}, {"metric": ["..."]}]}``)."""
+    fields = {"field_name": serializers.ListField(child=serializers.CharField(), required=False)}
+    fields.update({name: ItemErrorsField(required=False) for name in list_fields})
+    return OpenApiResponse(inline_serializer(component, fields=fields),
+                           description="Invalid input, with messages per field; errors in "
+                                       + ", ".join(f"`{name}`" for name in list_fields)
+                                       + " are given per item.")
+
+
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -136,6 +162,9 @@ IF_MATCH = OpenApiParameter(
 )
 
 ERR_400 = OpenApiResponse(FieldErrorsSerializer, description="Invalid input, with messages per field.")
+ERR_400_IF_MATCH = OpenApiResponse(FieldErrorsSerializer, description=(
+    'The If-Match header is not "*" or a list of entity-tags: `{"If-Match": ["..."]}`. A well-formed tag '
+    "that is not the current version is a 412."))
 ERR_401 = OpenApiResponse(ErrorSerializer, description="Not authenticated.")
 ERR_403 = OpenApiResponse(ErrorSerializer, description="Not allowed for this user.")
 ERR_404 = OpenApiResponse(ErrorSerializer, description="Not found (or not visible to this user).")

@@ -41,6 +41,7 @@ from cmdb.queries import (
 )
 from esm.api import (
     ERR_400,
+    ERR_400_IF_MATCH,
     ERR_401,
     ERR_403,
     IF_MATCH,
@@ -180,7 +181,8 @@ class ByIdMixin:
                                  responses={200: CISerializer, **error_responses(400, 401, 403, 404, 412)}),
     destroy=extend_schema(summary="Delete a configuration item and its relationships (configuration managers)",
                           description="Refused (409) while tickets name it: retire it instead.",
-                          parameters=[ID, IF_MATCH], responses={204: None, **error_responses(401, 403, 404, 409, 412)}),
+                          parameters=[ID, IF_MATCH],
+                          responses={204: None, 400: ERR_400_IF_MATCH, **error_responses(401, 403, 404, 409, 412)}),
 )
 class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
     queryset = ConfigurationItem.objects.none()
