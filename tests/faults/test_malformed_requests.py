@@ -84,3 +84,10 @@ def test_pages_keep_html_errors(agent):
     client.force_login(agent)
     response = client.get("/desk/no-such-page/")
     assert response.status_code == 404 and "application/json" not in response["Content-Type"]
+
+
+def test_api_bodies_are_json_only(api, agent, team):
+    response = api(agent).post("/api/v1/incidents/", "title=Form+body", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
+    response = api(agent).post("/api/v1/incidents/", {"title": "JSON body"}, format="json")
+    assert response.status_code == 201
