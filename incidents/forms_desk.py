@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
+from esm.widgets import speed_up
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -36,6 +37,7 @@ class DeskForm(forms.Form):
             else:
                 css = "form-control form-control-sm"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        speed_up(self)
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ValidationError on the matching fields (the rest above the form)."""

@@ -102,7 +102,8 @@ def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
         return qs.none()
     matches = Q(search_document=query)
     for source in (comment_matches, *search_sources):
-        matches |= Q(IdInArray("pk", ArraySubquery(source(query, internal=internal))))
+        ids = source(query, internal=internal).order_by()  # a set of ids: no sort (Comment has an ordering)
+        matches |= Q(IdInArray("pk", ArraySubquery(ids)))
     return qs.filter(matches)
 
 
