@@ -12,6 +12,7 @@ Budget (DESIGN.md): ≥ 200 requests/s for 50 rows on 2 cores with gunicorn sync
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -92,7 +93,10 @@ def http(url: str, *, data: dict | None = None, token: str | None = None) -> tup
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    body = None
+    if data is not None:  # the API takes JSON bodies only
+        body = json.dumps(data).encode()
+        headers["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=body, headers=headers)  # 127.0.0.1 only
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -116,8 +120,6 @@ def wait_for(url: str, *, token: str | None = None, timeout: float = 60.0) -> in
 
 def api_token(base: str) -> tuple[str, str]:
     """The bench agent's token from the API; straight from the database if the endpoint is missing."""
-    import json
-
     status, body = http(f"{base}/api/v1/auth/token/", data={"username": BENCH_AGENT, "password": BENCH_PASSWORD})
     if status == 200:
         return json.loads(body)["token"], "POST /api/v1/auth/token/"
@@ -158,7 +160,7 @@ def probe_seconds(url: str, *, token: str, tries: int = 3) -> float:
 
 def drain(base: str) -> None:
     """Let sync workers finish requests wrk left queued, so they do not count against the next run."""
-    wait_for(f"{base}/healthz", timeout=300)
+    wait_for(f"{base}/livez", timeout=300)
     time.sleep(1)
 
 
@@ -224,8 +226,8 @@ def main() -> None:
         log_path = Path(f"/tmp/esm-bench-gunicorn-{workers}.log")
         server = start_gunicorn(workers=workers, port=args.port, database_url=args.database_url, log_path=log_path)
         try:
-            if wait_for(f"{base}/healthz") != 200:
-                raise SystemExit(f"gunicorn did not answer /healthz; see {log_path}")
+            if wait_for(f"{base}/livez") != 200:
+                raise SystemExit(f"gunicorn did not answer /livez; see {log_path}")
             if token is None:
                 token, source = api_token(base)
                 print(f"token from {source}")

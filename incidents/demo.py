@@ -612,7 +612,7 @@ def outbox_only():
 
     class NotQueued:
         @staticmethod
-        def delay_on_commit(*args, **kwargs):
+        def apply_async(*args, **kwargs):
             return None
 
     with mock.patch("servicedesk.tasks.send_notification", NotQueued):

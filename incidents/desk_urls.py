@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:number>/", desk.incident_detail, name="detail"),
     path("<str:number>/timeline/", desk.incident_timeline, name="timeline"),
     path("<str:number>/edit/", desk.incident_edit, name="edit"),
+    path("<str:number>/edit/choices/", desk.edit_choices, name="edit_choices"),
     path("<str:number>/transition/", desk.incident_transition, name="transition"),
     path("<str:number>/confirm/<slug:target>/", desk.incident_confirm_transition, name="confirm"),
     path("<str:number>/assign/", desk.incident_assign, name="assign"),

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
+from esm.fields import SingleLineFormField
+from esm.widgets import speed_up
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -35,6 +37,7 @@ class DeskForm(forms.Form):
             else:
                 css = "form-control form-control-sm"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        speed_up(self)
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ValidationError on the matching fields (the rest above the form)."""
@@ -68,7 +71,7 @@ def service_queryset():
 class IncidentEditForm(VersionedForm):
     FIELDS = ("title", "description", "impact", "urgency", "category", "service", "channel")
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = SingleLineFormField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, max_length=MAX_BODY_CHARS,
                                   widget=forms.Textarea(attrs={"rows": 5}))
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int)
@@ -236,7 +239,7 @@ class IncidentCreateForm(DeskForm):
                                        error_messages={"required": _("Search for the caller and pick them.")})
     requester_q = forms.CharField(label=_("Caller"), required=False, max_length=100)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = SingleLineFormField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, max_length=MAX_BODY_CHARS,
                                   widget=forms.Textarea(attrs={"rows": 5}))
     impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, initial=Impact.LOW)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
+from esm.fields import SingleLineFormField
 from servicedesk.forms_portal import MultipleFileField
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -27,7 +28,7 @@ MAX_EXPLANATION_CHARS = 5_000
 
 
 class ReportForm(forms.Form):
-    title = forms.CharField(
+    title = SingleLineFormField(
         label=_("What is wrong?"), max_length=200,
         help_text=_("A short summary, for example “I can't print” or “The VPN keeps disconnecting”."),
         error_messages={"required": _("Please tell us briefly what is wrong.")},

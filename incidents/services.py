@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
-from accounts.roles import can_work_tickets
+from accounts.roles import can_manage_major_incidents, can_work_tickets
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, NotPermitted
 from esm.services import service
@@ -359,7 +359,15 @@ def incident_escalate(*, ticket: Ticket, actor: User, level: str, reason: str, t
 
 @service
 def incident_set_major(*, ticket: Ticket, actor: User, major: bool, expected_version: int | None = None) -> Ticket:
+    """Declare or stand down a major incident: only people allowed to run one (team leads).
+
+    Agents see the flag and link their incidents under a major one, but the call that mobilises
+    everyone (and the one that stands them down) is the lead's.
+    """
     desk.require_agent(actor)
+    if actor is not None and not can_manage_major_incidents(actor):
+        raise NotPermitted(_("Only people who run major incidents (team leads) can declare or clear one."),
+                           code="major_incident_not_permitted")
     ticket, incident = _lock(ticket, expected_version)
     if major and ticket.priority != 1:
         raise DomainError(_("Only P1 incidents can be declared major."), code="not_p1")

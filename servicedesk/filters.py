@@ -18,10 +18,11 @@ from esm.filters import ExistingIdsFilter
 
 from .choices import Priority, TicketKind
 from .models import Category, Ticket
-from .queries import search_tickets
+from .queries import is_staff_view, search_tickets
 from .workflow import all_state_choices
 
 MAX_UTC_OFFSET = timedelta(hours=14)
+MAX_SEARCH_CHARS = 200
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -40,12 +41,29 @@ class BoundedIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
 
 
+class TicketFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("q") and cleaned.get("search"):
+            self.add_error("search", forms.ValidationError(
+                _("Give either q or search, not both."), code="conflict"))
+        return cleaned
+
+
 class TicketFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         label=_("Search"),
-        max_length=200,
-        help_text=_("Words in the title or description (Korean too), or a ticket number."),
+        max_length=MAX_SEARCH_CHARS,
+        help_text=_("Words in the title, description, replies or resolution notes (Korean too; agents also "
+                    "match work notes), or a ticket number."),
+    )
+    # DRF's conventional name for the same search; giving both is a 400 rather than a guess.
+    search = filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        max_length=MAX_SEARCH_CHARS,
+        help_text=_("Same as q. Give one of q and search, not both."),
     )
     kind = filters.MultipleChoiceFilter(distinct=False, choices=TicketKind.choices, label=_("Kind"))
     # A callable, read on every use: the set of states grows as process apps register workflows.
@@ -75,6 +93,7 @@ class TicketFilterSet(filters.FilterSet):
     class Meta:
         model = Ticket
         fields: list[str] = []
+        form = TicketFilterForm
 
     def __init__(self, data=None, *args, **kwargs):
         # Copy, build and validate only the filters the request names: django-filter deep-copies and
@@ -85,4 +104,6 @@ class TicketFilterSet(filters.FilterSet):
         super().__init__(data, *args, **kwargs)
 
     def filter_q(self, queryset, name, value):
-        return search_tickets(queryset, value)
+        # Work notes are searched only for desk staff; a requester's search never matches them.
+        user = getattr(self.request, "user", None)
+        return search_tickets(queryset, value, internal=is_staff_view(user))

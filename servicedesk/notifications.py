@@ -1,7 +1,7 @@
 """E-mail notifications through an outbox: rows written in the business transaction, sent after commit.
 
 ``notify`` renders the message now (so it says what was true when it happened) and queues the
-send task with ``delay_on_commit``; a rolled-back write therefore sends nothing (rule 4).
+send task after commit (``esm.queueing.enqueue_on_commit``); a rolled-back write therefore sends nothing (rule 4).
 """
 
 from collections.abc import Iterable
@@ -27,6 +27,15 @@ SUBJECTS = {
 }
 
 
+def mail_subject(text: str) -> str:
+    """A subject line that can be sent: one line, at most 250 characters.
+
+    Titles are one line on input (esm.fields), but older rows may hold a line break, and an e-mail
+    header with one is refused ("Header values can't contain newlines") on every attempt.
+    """
+    return " ".join(text.split())[:250]
+
+
 def ticket_urls(ticket) -> dict[str, str]:
     return {
         "portal_url": settings.SITE_URL + reverse("portal:ticket_detail", args=[ticket.number]),
@@ -36,6 +45,8 @@ def ticket_urls(ticket) -> dict[str, str]:
 
 def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_addresses: Iterable[str] = (),
            context: dict | None = None) -> list[Notification]:
+    from esm.queueing import enqueue_on_commit
+
     from .tasks import send_notification
 
     seen: set[str] = set()
@@ -60,8 +71,8 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
                                                "parent": (context or {}).get("parent_number", "")}
             body = render_to_string(f"email/{reason}.txt", ctx)
         rows.append(Notification(ticket=ticket, recipient=user, to_email=address,
-                                 reason=reason, subject=subject[:250], body=body))
+                                 reason=reason, subject=mail_subject(subject), body=body))
     created = Notification.objects.bulk_create(rows)
     for note in created:
-        send_notification.delay_on_commit(note.pk)
+        enqueue_on_commit(send_notification, note.pk)
     return created

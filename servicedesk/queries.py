@@ -4,14 +4,16 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
 from cmdb.models import ConfigurationItem
 
+from .extensions import search_sources
 from .models import Category, Comment, Ticket, TimelineEntry
 
 NUMBER_RE = re.compile(r"^\s*(INC|REQ|PRB|CHG)\d{1,12}\s*$", re.IGNORECASE)
@@ -62,7 +64,34 @@ def search_query(text: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"({p})" for p in parts), search_type="raw", config="simple")
 
 
-def search_tickets(qs: QuerySet, text: str) -> QuerySet:
+class IdInArray(Func):
+    """``id = ANY(ARRAY(subquery))``: PostgreSQL runs the subquery once and reads the ids through the
+    primary key, so an OR with the ticket's own document becomes a BitmapOr of two index scans
+    (``id IN (subquery)`` under an OR would be a filter checked against every ticket)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"({sql}))", params
+
+
+def comment_matches(query: SearchQuery, *, internal: bool) -> QuerySet:
+    """Ids of tickets with a comment matching ``query``: public replies, and work notes if ``internal``."""
+    comments = Comment.objects.filter(search_document=query)
+    return (comments if internal else comments.filter(public=True)).values("ticket_id")
+
+
+def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
+    """Tickets of ``qs`` whose title, description, comments or process fields (resolution notes)
+    match ``text``, or the ticket with that number.
+
+    ``internal`` says whether the person searching may read work notes (desk staff); without it
+    only what the requester sees is searched, so a search never reveals a work note's words.
+    Order and visibility stay those of ``qs``.
+    """
     text = (text or "").strip()
     if not text:
         return qs
@@ -71,7 +100,11 @@ def search_tickets(qs: QuerySet, text: str) -> QuerySet:
     query = search_query(text)
     if query is None:
         return qs.none()
-    return qs.filter(search_document=query)
+    matches = Q(search_document=query)
+    for source in (comment_matches, *search_sources):
+        ids = source(query, internal=internal).order_by()  # a set of ids: no sort (Comment has an ordering)
+        matches |= Q(IdInArray("pk", ArraySubquery(ids)))
+    return qs.filter(matches)
 
 
 def queue_filter(user, queue: str) -> Q:

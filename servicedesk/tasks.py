@@ -9,7 +9,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from esm.queueing import enqueue
+
 from .models import Notification
+from .notifications import mail_subject
 
 MAX_ATTEMPTS = 8
 
@@ -23,7 +26,7 @@ def send_notification(notification_id: int) -> None:
         if note is None:
             return  # already sent, being sent by another worker, or given up
         try:
-            EmailMessage(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.to_email]).send()
+            EmailMessage(mail_subject(note.subject), note.body, settings.DEFAULT_FROM_EMAIL, [note.to_email]).send()
         except Exception as exc:  # noqa: BLE001 - recorded and retried by flush_outbox
             Notification.objects.filter(pk=note.pk).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
             return
@@ -38,5 +41,5 @@ def flush_outbox() -> int:
     ids = list(Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lt=cutoff)
                .order_by("id").values_list("id", flat=True)[:500])
     for pk in ids:
-        send_notification.delay(pk)
+        enqueue(send_notification, pk)
     return len(ids)

@@ -5,7 +5,6 @@ refreshes the cached definitions; the clocks on open tickets are then recomputed
 """
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils import timezone
 
 from .models import (
@@ -23,11 +22,12 @@ from .models import (
 
 
 def _recompute_later(definitions, actor):
+    from esm.queueing import enqueue_on_commit
+
     from .tasks import recompute_definition
 
     for definition in definitions:
-        pk = definition.pk
-        transaction.on_commit(lambda pk=pk: recompute_definition.delay(pk, getattr(actor, "pk", None)))
+        enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
 
 
 class CalendarHoursInline(admin.TabularInline):

@@ -29,11 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from esm.errors import DomainError
+from esm.queueing import enqueue_on_commit
 from servicedesk import services as desk
 from servicedesk import signals
 from servicedesk.choices import EventKind
 from servicedesk.models import Notification, Ticket
-from servicedesk.notifications import ticket_urls
+from servicedesk.notifications import mail_subject, ticket_urls
 
 from .choices import BREACH, EscalationAction, RunStatus
 from .models import Clock, ClockEvent, EscalationRun
@@ -157,7 +158,8 @@ def scan_once(*, now: datetime | None = None, batch: int | None = None) -> TickR
         if queued:
             from .tasks import run_escalation
 
-            transaction.on_commit(lambda: [run_escalation.delay(pk) for pk in queued])
+            for pk in queued:
+                enqueue_on_commit(run_escalation, pk)
     return result
 
 
@@ -199,10 +201,10 @@ def sla_notify(*, ticket: Ticket, recipients, clock: Clock, threshold: int) -> l
                 "ticket": ticket, "clock": clock, "threshold": threshold, "recipient": user,
                 "definition": clock.definition.name, "metric": metric, **ticket_urls(ticket)})
         rows.append(Notification(ticket=ticket, recipient=user, to_email=user.email, reason=reason,
-                                 subject=subject[:250], body=body))
+                                 subject=mail_subject(subject), body=body))
     created = Notification.objects.bulk_create(rows)
     for note in created:
-        send_notification.delay_on_commit(note.pk)
+        enqueue_on_commit(send_notification, note.pk)
     return created
 
 

@@ -299,9 +299,11 @@ DEFINITION_M2M = {"services", "categories", "organisations", "teams"}
 
 
 def _queue_definition_recompute(definition: SlaDefinition, actor: User | None) -> None:
+    from esm.queueing import enqueue_on_commit
+
     from .tasks import recompute_definition
 
-    recompute_definition.delay_on_commit(definition.pk, getattr(actor, "pk", None))
+    enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
 
 
 @service

@@ -1,7 +1,6 @@
 """API: tokens, people and teams; and the read-only list plumbing the other apps' APIs build on."""
 
 import django_filters as filters
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
@@ -12,13 +11,14 @@ from rest_framework import permissions, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import lockout
 from accounts.models import Team, User
 from accounts.roles import WORK_TICKETS, can_work_tickets
 from esm.api import ERR_400, ERR_429, LIST_ERRORS, READ_ERRORS
 from esm.pagination import KeysetPagination
+from esm.throttling import ResilientScopedRateThrottle
 
 from .serializers import AuthTokenCredentialsSerializer, AuthTokenSerializer, TeamSerializer, UserSerializer, parse_id
 
@@ -61,7 +61,7 @@ class AuthTokenView(APIView):
 
     authentication_classes: list = []  # credentials travel in the body; no session, so no CSRF
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]  # still limits while Redis is down
     throttle_scope = "auth_token"
 
     @extend_schema(
@@ -73,8 +73,8 @@ class AuthTokenView(APIView):
     def post(self, request):
         serializer = AuthTokenCredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=serializer.validated_data["username"],
-                            password=serializer.validated_data["password"])
+        user = lockout.authenticate(request._request, username=serializer.validated_data["username"],
+                                    password=serializer.validated_data["password"], path="api_token")
         if user is None:  # wrong password, unknown or disabled account: one answer for all
             raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
         token, _created = Token.objects.get_or_create(user=user)

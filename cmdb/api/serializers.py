@@ -13,6 +13,7 @@ from accounts.models import Team, User
 from cmdb.choices import AttributeType, Criticality, Environment, ImpactDirection, LifecycleStatus
 from cmdb.impact import DEFAULT_DEPTH, DEFAULT_NODE_LIMIT, MAX_DEPTH
 from cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
+from esm.fields import SingleLineCharField
 
 
 class BriefCISerializer(serializers.ModelSerializer):
@@ -124,7 +125,7 @@ class CISerializer(serializers.ModelSerializer):
 class CIWriteSerializer(serializers.Serializer):
     """Fields a configuration manager sets. ``attributes`` replaces the whole set of values."""
 
-    name = serializers.CharField(max_length=200)
+    name = SingleLineCharField(max_length=200)
     ci_class = serializers.SlugRelatedField(slug_field="slug", queryset=CIClass.objects.all(),
                                             help_text=_("Class key, e.g. virtual_server."))
     status = serializers.ChoiceField(choices=LifecycleStatus.choices, required=False)
@@ -133,21 +134,21 @@ class CIWriteSerializer(serializers.Serializer):
     owner = id_field(User.objects.all(), allow_null=True, required=False)
     owner_team = id_field(Team.objects.all(), allow_null=True, required=False)
     support_team = id_field(Team.objects.all(), allow_null=True, required=False)
-    location = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    location = SingleLineCharField(max_length=200, allow_blank=True, required=False)
     description = serializers.CharField(max_length=20000, allow_blank=True, required=False, trim_whitespace=False)
     attributes = serializers.DictField(child=serializers.JSONField(), required=False,
                                        help_text=_("Values of the attributes the class declares (see the class)."))
-    source = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    external_id = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    asset_tag = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    serial_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    vendor = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    model_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    source = SingleLineCharField(max_length=60, allow_blank=True, required=False)
+    external_id = SingleLineCharField(max_length=200, allow_blank=True, required=False)
+    asset_tag = SingleLineCharField(max_length=60, allow_blank=True, required=False)
+    serial_number = SingleLineCharField(max_length=100, allow_blank=True, required=False)
+    vendor = SingleLineCharField(max_length=100, allow_blank=True, required=False)
+    model_name = SingleLineCharField(max_length=100, allow_blank=True, required=False)
     purchase_date = serializers.DateField(allow_null=True, required=False)
     purchase_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, allow_null=True,
                                              required=False)
     warranty_end = serializers.DateField(allow_null=True, required=False)
-    contract = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    contract = SingleLineCharField(max_length=100, allow_blank=True, required=False)
 
 
 # --- Relationships --------------------------------------------------------------------------
@@ -198,7 +199,7 @@ class RedundancyGroupSerializer(serializers.ModelSerializer):
 
 class RedundancyGroupCreateSerializer(serializers.Serializer):
     ci = id_field(ConfigurationItem.objects.all())
-    name = serializers.CharField(max_length=120)
+    name = SingleLineCharField(max_length=120)
     min_up = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     description = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
     relationships = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),

@@ -8,7 +8,7 @@ write calls one service (rule 1); ``esm.api.exception_handler`` turns domain err
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -49,6 +49,8 @@ from servicedesk.api.serializers import (
     TimelineEntrySerializer,
     TimeTotalsSerializer,
 )
+from servicedesk.choices import TicketKind
+from servicedesk.detail import ticket_row
 from servicedesk.models import Attachment, Ticket, TimeEntry
 from servicedesk.queries import (
     DEFAULT_TICKET_ORDERING,
@@ -57,7 +59,6 @@ from servicedesk.queries import (
     TICKET_ORDERINGS,
     ticket_comments,
     ticket_timeline,
-    tickets_visible_to,
 )
 
 from .. import services
@@ -79,6 +80,7 @@ from .serializers import (
     TransitionSerializer,
     WatcherSerializer,
     incident_brief_row,
+    incident_detail_data,
     incident_row,
     incident_url,
 )
@@ -130,14 +132,6 @@ class IncidentViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return incidents_visible_to(self.request.user)
 
-    def detail_queryset(self):
-        user = self.request.user
-        children = tickets_visible_to(user, Ticket.objects.only("id", "number", "parent_id")).order_by("id")
-        return self.get_queryset().select_related("parent", "incident__merged_into").prefetch_related(
-            Prefetch("children", queryset=children),
-            Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name", "id")),
-        )
-
     def get_object(self, queryset=None) -> Ticket:
         number = self.kwargs["number"].strip().upper()
         if not NUMBER_RE.fullmatch(number):  # junk (NUL bytes, huge strings) never reaches the database
@@ -146,10 +140,13 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def incident_response(self, ticket: Ticket, *, status_code: int = status.HTTP_200_OK, headers=None,
                           reload: bool = True) -> Response:
-        """The detail representation with its ETag; after a write, re-read with everything it embeds."""
+        """The detail representation with its ETag; after a write, the row is read again (servicedesk.detail)."""
         if reload:
-            ticket = get_object_or_404(self.detail_queryset(), pk=ticket.pk)
-        data = IncidentDetailSerializer(ticket, context=self.get_serializer_context()).data
+            ticket = ticket_row(self.request.user, kind=TicketKind.INCIDENT, number=ticket.number,
+                                select=("incident",))
+            if ticket is None:
+                raise Http404
+        data = incident_detail_data(ticket, self.request)
         return Response(data, status=status_code, headers={"ETag": etag_for(ticket.version), **(headers or {})})
 
     def is_agent(self) -> bool:
@@ -173,7 +170,13 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([incident_row(row, urls, lookups, tz) for row in rows])
 
     def retrieve(self, request, number=None):
-        return self.incident_response(self.get_object(self.detail_queryset()), reload=False)
+        number = self.kwargs["number"].strip().upper()
+        if not NUMBER_RE.fullmatch(number):  # junk (NUL bytes, huge strings) never reaches the database
+            raise Http404
+        ticket = ticket_row(request.user, kind=TicketKind.INCIDENT, number=number, select=("incident",))
+        if ticket is None:
+            raise Http404
+        return self.incident_response(ticket, reload=False)
 
     def create(self, request):
         serializer = IncidentCreateSerializer(data=request.data)

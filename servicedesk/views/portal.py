@@ -167,7 +167,7 @@ def my_tickets(request):
         tickets = tickets.filter(closed_at__isnull=True)
     elif status == TicketListFilterForm.CLOSED:
         tickets = tickets.filter(closed_at__isnull=False)
-    tickets = search_tickets(tickets, text)
+    tickets = search_tickets(tickets, text, internal=False)  # the portal shows the requester's side
 
     def page_of(cursor):
         return keyset_paginate(tickets, orderings=TICKET_ORDERINGS, ordering="-opened_at",

@@ -14,6 +14,7 @@ from servicedesk.models import Ticket
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.subprocess,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
     # The live server needs committed data; serialized_rollback restores the rows that data
     # migrations made (roles, CI classes) for the tests that run after this one.

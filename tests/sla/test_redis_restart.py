@@ -15,21 +15,20 @@ from django.db import connection
 from django.utils import timezone
 
 from esm.celery import app as celery_app
-from esm.embedded import start_redis
+from esm.embedded import database_url, start_redis
 from servicedesk.models import Notification
 from sla import scan
 from sla.choices import BREACH, RunStatus
 from sla.models import Clock, ClockEvent, EscalationRun
 from sla.tasks import run_escalation
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.subprocess, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def start_worker(redis_url: str, log_path) -> subprocess.Popen:
-    db = connection.settings_dict
     env = {**os.environ, "REDIS_URL": redis_url, "ESM_ALLOW_INSECURE_KEY": "1", "DB_CONN_MAX_AGE": "0",
            "CELERY_TASK_ALWAYS_EAGER": "0", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+           "DATABASE_URL": database_url(connection.settings_dict)}
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "esm.celery", "worker", "--pool", "solo", "-Q", "default",
