@@ -21,8 +21,9 @@ from . import queries, services
 from .forms import CalendarForm, DateFormSet, DefinitionForm, EscalationFormSet, EscalationRuleForm, HoursFormSet
 from .models import Calendar
 
-STALE = gettext_lazy("Someone else saved this since you opened it. Your changes were not saved; they are still in the form. "
-          "Check the current values (open the page in another tab) and save again to apply yours.")
+STALE = gettext_lazy("Someone else saved this since you opened it. Your changes were not saved; they are still in "
+                     "the form. Check the current values (open the page in another tab) and save again to apply "
+                     "yours.")
 
 
 def manager_required(view):
