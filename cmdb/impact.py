@@ -21,6 +21,7 @@ How the traversal works (see docs/cmdb.md):
   handful at most: one per nested level of redundancy).
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -58,6 +59,7 @@ class ImpactNode:
     criticality: int = 3
     is_service: bool = False
     via_group: str = ""
+    via: str = ""  # the relationship and parent it was reached through, for pages (filled by the CI page)
     open_incidents: int = 0
     open_problems: int = 0
     open_changes: int = 0
@@ -279,3 +281,58 @@ def blast_radius(ci_ids, *, depth: int = DEFAULT_DEPTH) -> dict:
     for service in services:
         counts[service.criticality] = counts.get(service.criticality, 0) + 1
     return {"count": len(services), "by_criticality": counts, "services": services}
+
+
+# --- Cached answers for ticket pages ------------------------------------------------------------
+# A ticket page asks for the services its CIs endanger on every view; the answer changes only when
+# the CMDB does. It is cached under the sorted CI ids and the CMDB's generation, a number every
+# committed change of a CI, relationship, redundancy group, relationship type or class moves on
+# (signals in apps.py; the import's set-based writes call ``cmdb_changed`` themselves). The TTL
+# is a backstop for writes made outside the application.
+
+GENERATION_KEY = "cmdb:generation"
+AFFECTED_TTL = 600
+
+
+def cmdb_changed() -> None:
+    """Move the CMDB's generation on now (for readers in this transaction) and once it commits (for
+    readers who computed from the old state meanwhile)."""
+    from django.db import transaction
+
+    _bump_generation()
+    transaction.on_commit(_bump_generation)
+
+
+def _bump_generation() -> None:
+    import time
+
+    from django.core.cache import cache
+
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there (first change, or evicted): start from a value never used before
+        cache.set(GENERATION_KEY, time.time_ns(), None)
+    except Exception:  # noqa: BLE001, S110 - without the cache, answers are computed, not cached
+        pass
+
+
+def affected_services_cached(ci_ids) -> list[ImpactNode]:
+    """:func:`affected_services` of ``ci_ids``, from the cache while the CMDB has not changed."""
+    from django.core.cache import cache
+
+    ids = sorted({int(pk) for pk in ci_ids})
+    if not ids:
+        return []
+    key = "cmdb:affected:" + ",".join(map(str, ids))
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: compute without it
+        return affected_services(ids)
+    generation = found.get(GENERATION_KEY, 0)
+    cached = found.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    services = affected_services(ids)
+    with contextlib.suppress(Exception):  # the answer stands without the cache
+        cache.set(key, (generation, services), AFFECTED_TTL)
+    return services

@@ -466,6 +466,9 @@ def _check_relationships(source: str, rows: list[dict], lookups: Lookups, report
 
 
 def _write(source: str, plan: Plan) -> None:
+    from .impact import cmdb_changed
+
+    cmdb_changed()  # set-based writes send no signals: cached impact answers must follow anyway
     now = timezone.now()
     for ci in plan.create:
         ci.last_seen_at = now

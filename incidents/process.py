@@ -8,7 +8,6 @@ from servicedesk.choices import TicketKind
 from servicedesk.registry import HoldReason, Process, Queue
 
 from .choices import IncidentState, OnHoldReason
-from .queries import resolution_matches
 from .workflow import INCIDENT_WORKFLOW
 
 # System notes on state changes, stored as codes and shown in the reader's language.
@@ -55,5 +54,4 @@ INCIDENT_PROCESS = Process(
     queues=(Queue("major", _("Major incidents"), lambda user: Q(active=True, incident__major=True)),),
     row_fields=("incident__major",),
     row_badges=_row_badges,
-    search=resolution_matches,
 )

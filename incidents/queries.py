@@ -1,6 +1,5 @@
 """Reads of incidents shared by the console and the API."""
 
-from django.apps import apps
 from django.db.models import QuerySet
 
 from servicedesk.choices import TicketKind
@@ -36,14 +35,4 @@ def incident_detail_queryset(user) -> QuerySet:
         "category__parent", "service", "parent", "incident", "incident__merged_into",
     )
 
-
-def resolution_matches(query, *, internal: bool) -> QuerySet:
-    """Ids of incidents whose resolution notes match ``query`` (the process's search source, incidents/process.py).
-
-    Requesters read the notes too (portal and API), so ``internal`` does not narrow them. The
-    condition on empty notes lets PostgreSQL use the partial index ``incident_resolution_search_idx``.
-    """
-    incident = apps.get_model("incidents", "Incident")
-    return (incident.objects.filter(resolution_search_document=query).exclude(resolution_notes="")
-            .values("ticket_id"))
 

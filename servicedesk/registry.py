@@ -68,9 +68,6 @@ class Process:
     # Extra fields a console queue row reads, and the badges it shows before the title.
     row_fields: tuple[str, ...] = ()
     row_badges: Callable[[object], list[str]] | None = None
-    # Ticket search also matches the process's own text: fn(query, *, internal) -> QuerySet of
-    # ticket ids (one column); ``internal`` is whether the searcher may read internal fields.
-    search: Callable[..., object] | None = None
     _reasons: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -176,10 +173,6 @@ def row_fields() -> tuple[str, ...]:
 
 def extra_queues() -> list[Queue]:
     return [q for p in _PROCESSES.values() for q in p.queues]
-
-
-def search_sources() -> list[Callable[..., object]]:
-    return [p.search for p in _PROCESSES.values() if p.search is not None]
 
 
 def row_badges(ticket) -> list[str]:

@@ -59,8 +59,9 @@ def clock_view(clock: Clock, now: datetime) -> ClockView:
 
 
 def clocks_queryset() -> QuerySet:
+    # One query. A calendar's hours and dates are read only when business_calendar() builds it
+    # (once per process and calendar change), not prefetched on every read of a clock.
     return (Clock.objects.select_related("definition__calendar", "team", "ticket")
-            .prefetch_related("definition__calendar__hours", "definition__calendar__dates", "events")
             .order_by("ticket_id", "type", "metric", "team_id", "segment"))
 
 

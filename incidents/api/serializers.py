@@ -14,7 +14,7 @@ from rest_framework import serializers
 from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer
 from accounts.models import Team, User, display_name
 from cmdb.api.serializers import BriefCISerializer, ci_ids_field, cis_from_ids
-from cmdb.impact import affected_services
+from cmdb.impact import affected_services, affected_services_cached
 from cmdb.models import ConfigurationItem
 from esm.api_bases import id_field
 from esm.fields import SingleLineCharField
@@ -214,6 +214,54 @@ class IncidentDetailSerializer(IncidentSerializer):
         options = [{"to": t.target, "name": t.name or t.target, "label": str(t.label), "requires": list(t.requires)}
                    for t in allowed_transitions(ticket=ticket, actor=request.user)]
         return TransitionOptionSerializer(options, many=True).data
+
+
+# --- The detail, built directly -------------------------------------------------------------
+# Like the list rows: exactly IncidentDetailSerializer's output (tests/api/test_incidents.py compares
+# them), from the ticket row and servicedesk.detail.read_around's one query, without nested serializers.
+
+
+def _person(user) -> dict | None:
+    return {"id": user.pk, "username": user.username, "display_name": user.display_name} if user else None
+
+
+def incident_detail_data(ticket: Ticket, request, urls: IncidentUrls | None = None) -> dict:
+    """The API detail of ``ticket`` (read by ``ticket_row`` with its incident): a fixed number of queries."""
+    from django.utils import timezone
+
+    from servicedesk.detail import read_around
+
+    incident = ticket.incident
+    around = read_around(ticket, request.user, tickets=[incident.merged_into_id] if incident.merged_into_id else [],
+                         children_limit=None)
+    tz = timezone.get_current_timezone()
+    merged_into = around.tickets.get(incident.merged_into_id) if incident.merged_into_id else None
+    category = ticket.category
+    ci_ids = [link.ci_id for link in around.ci_links] + ([ticket.service_id] if ticket.service_id else [])
+    transitions = [{"to": t.target, "name": t.name or t.target, "label": str(t.label), "requires": list(t.requires)}
+                   for t in allowed_transitions(ticket=ticket, actor=request.user)]
+    return {
+        "number": ticket.number, "title": ticket.title, "state": ticket.state, "priority": ticket.priority,
+        "impact": incident.impact, "urgency": incident.urgency, "channel": incident.channel, "major": incident.major,
+        "requester": _person(ticket.requester),
+        "team": {"id": ticket.team.pk, "name": ticket.team.name} if ticket.team else None,
+        "assignee": _person(ticket.assignee),
+        "category": {"id": category.pk, "name": category.name, "parent": category.parent_id} if category else None,
+        "service": {"id": ticket.service.pk, "name": ticket.service.name} if ticket.service else None,
+        "opened_at": _when(ticket.opened_at, tz), "updated_at": _when(ticket.updated_at, tz),
+        "resolved_at": _when(ticket.resolved_at, tz), "closed_at": _when(ticket.closed_at, tz),
+        "version": ticket.version, "url": (urls or IncidentUrls(request))(ticket.number),
+        "description": ticket.description, "on_hold_reason": incident.on_hold_reason,
+        "resolution_code": incident.resolution_code, "resolution_notes": incident.resolution_notes,
+        "parent": ticket.parent.number if ticket.parent else None,
+        "children": [child.number for child in around.children],
+        "merged_into": merged_into.number if merged_into else None,
+        "cis": [{"id": link.ci_id, "name": link.ci.name} for link in around.ci_links],
+        "affected_services": [{"id": s.id, "name": s.name, "criticality": s.criticality}
+                              for s in affected_services_cached(ci_ids)],
+        "allowed_transitions": transitions,
+        "sla_clocks": ticket_panel("sla_clocks", [ticket], request).get(ticket.pk, []),
+    }
 
 
 class IncidentListItemSerializer(serializers.Serializer):

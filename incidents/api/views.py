@@ -8,7 +8,7 @@ write calls one service (docs/architecture.md, rule 1); ``esm.api.exception_hand
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -49,6 +49,8 @@ from servicedesk.api.serializers import (
     TimelineEntrySerializer,
     TimeTotalsSerializer,
 )
+from servicedesk.choices import TicketKind
+from servicedesk.detail import ticket_row
 from servicedesk.models import Attachment, Ticket, TimeEntry
 from servicedesk.queries import (
     DEFAULT_TICKET_ORDERING,
@@ -57,7 +59,6 @@ from servicedesk.queries import (
     is_ticket_number,
     ticket_comments,
     ticket_timeline,
-    tickets_visible_to,
 )
 
 from .. import services
@@ -79,6 +80,7 @@ from .serializers import (
     TransitionSerializer,
     WatcherSerializer,
     incident_brief_row,
+    incident_detail_data,
     incident_row,
     incident_url,
 )
@@ -130,14 +132,6 @@ class IncidentViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return incidents_visible_to(self.request.user)
 
-    def detail_queryset(self):
-        user = self.request.user
-        children = tickets_visible_to(user, Ticket.objects.only("id", "number", "parent_id")).order_by("id")
-        return self.get_queryset().select_related("parent", "incident__merged_into").prefetch_related(
-            Prefetch("children", queryset=children),
-            Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name").order_by("name", "id")),
-        )
-
     def get_object(self, queryset=None) -> Ticket:
         number = self.kwargs["number"].strip().upper()
         if not is_ticket_number(number):  # junk (NUL bytes, huge strings) never reaches the database
@@ -146,10 +140,13 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def incident_response(self, ticket: Ticket, *, status_code: int = status.HTTP_200_OK, headers=None,
                           reload: bool = True) -> Response:
-        """The detail representation with its ETag; after a write, re-read with everything it embeds."""
+        """The detail representation with its ETag; after a write, the row is read again (servicedesk.detail)."""
         if reload:
-            ticket = get_object_or_404(self.detail_queryset(), pk=ticket.pk)
-        data = IncidentDetailSerializer(ticket, context=self.get_serializer_context()).data
+            ticket = ticket_row(self.request.user, kind=TicketKind.INCIDENT, number=ticket.number,
+                                select=("incident",))
+            if ticket is None:
+                raise Http404
+        data = incident_detail_data(ticket, self.request)
         return Response(data, status=status_code, headers={"ETag": etag_for(ticket.version), **(headers or {})})
 
     def is_agent(self) -> bool:
@@ -173,7 +170,13 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([incident_row(row, urls, lookups, tz) for row in rows])
 
     def retrieve(self, request, number=None):
-        return self.incident_response(self.get_object(self.detail_queryset()), reload=False)
+        number = self.kwargs["number"].strip().upper()
+        if not is_ticket_number(number):  # junk (NUL bytes, huge strings) never reaches the database
+            raise Http404
+        ticket = ticket_row(request.user, kind=TicketKind.INCIDENT, number=number, select=("incident",))
+        if ticket is None:
+            raise Http404
+        return self.incident_response(ticket, reload=False)
 
     def create(self, request):
         serializer = IncidentCreateSerializer(data=request.data)
@@ -193,7 +196,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = IncidentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_update(ticket=ticket, actor=request.user,
-                                          expected_version=if_match_version(request), **serializer.validated_data)
+                                          expected_version=if_match_version(request, ticket.version),
+                                          **serializer.validated_data)
         return self.incident_response(ticket)
 
     # --- Lifecycle and assignment -----------------------------------------------------------
@@ -206,7 +210,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_transition(ticket=ticket, actor=request.user,
-                                              expected_version=if_match_version(request), **serializer.validated_data)
+                                              expected_version=if_match_version(request, ticket.version),
+                                              **serializer.validated_data)
         return self.incident_response(ticket)
 
     @extend_schema(summary="Assign to a team and agent, or to yourself", request=AssignSerializer, **INCIDENT_WRITE)
@@ -216,7 +221,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        expected = if_match_version(request)
+        expected = if_match_version(request, ticket.version)
         if data["to_me"]:
             ticket = services.incident_assign_to_me(ticket=ticket, actor=request.user, expected_version=expected)
         else:
@@ -234,7 +239,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         ticket = services.incident_escalate(ticket=ticket, actor=request.user, level=data["level"],
                                             reason=data["reason"], team=data.get("team"),
-                                            expected_version=if_match_version(request))
+                                            expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Declare or stand down a major incident", request=MajorSerializer, **INCIDENT_WRITE)
@@ -245,7 +250,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_set_major(ticket=ticket, actor=request.user,
                                              major=serializer.validated_data["major"],
-                                             expected_version=if_match_version(request))
+                                             expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Link under a parent incident, or unlink", request=ParentSerializer, **INCIDENT_WRITE)
@@ -257,7 +262,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         parent_number = serializer.validated_data["parent"]
         parent = self.visible_incident(parent_number, "parent") if parent_number else None
         ticket = services.incident_set_parent(ticket=ticket, actor=request.user, parent=parent,
-                                              expected_version=if_match_version(request))
+                                              expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Merge this duplicate into another incident", request=MergeSerializer,
@@ -269,7 +274,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         into = self.visible_incident(serializer.validated_data["into"], "into")
         ticket = services.incident_merge(ticket=ticket, actor=request.user, into=into,
-                                         expected_version=if_match_version(request))
+                                         expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     # --- Conversation -----------------------------------------------------------------------

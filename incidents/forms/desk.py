@@ -11,6 +11,7 @@ from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
 from esm.forms import ServiceErrorsMixin
+from esm.widgets import speed_up
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -37,6 +38,7 @@ class DeskForm(ServiceErrorsMixin, forms.Form):
             else:
                 css = "form-control form-control-sm"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        speed_up(self)
 
 
 class VersionedForm(DeskForm):
@@ -110,6 +112,10 @@ class TransitionForm(VersionedForm):
     resolution_notes = forms.CharField(label=_("Resolution notes"), required=False, max_length=MAX_BODY_CHARS,
                                        widget=forms.Textarea(attrs={"rows": 3}))
     on_hold_reason = forms.ChoiceField(label=_("Reason"), choices=BLANK + OnHoldReason.choices, required=False)
+    # Destructive steps (cancel) are taken only from their confirmation form, which sends ``confirmed``.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Reason (the requester sees it)"), required=False, max_length=MAX_BODY_CHARS,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssignForm(VersionedForm):

@@ -6,34 +6,32 @@ parses its form, calls ONE incident service and turns the service's errors into 
 messages: never a 500, never a half-written record.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cmdb.impact import affected_services
+from accounts.roles import can_manage_major_incidents
+from cmdb.impact import affected_services_cached
 from cmdb.models import ConfigurationItem
 from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from servicedesk import services as desk_services
-from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
-from servicedesk.models import Attachment, Ticket, TicketCI, TimeEntry
-from servicedesk.queries import ticket_timeline
+from servicedesk.choices import PRIORITY_BADGE, TicketKind
+from servicedesk.detail import read_around
+from servicedesk.models import Ticket
 from servicedesk.registry import desk_panels_html, state_of
 from servicedesk.rendering import render_markdown
-from servicedesk.timeline import field_label, note_text
 from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, is_partial, users_matching
 from servicedesk.workflow import State
 
 from .. import services
-from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
 from ..forms.desk import (
     AssignForm,
     CIForm,
@@ -48,8 +46,8 @@ from ..forms.desk import (
     VersionedForm,
     attachment_limits,
 )
-from ..queries import incident_detail_queryset
 from ..workflow import INCIDENT_WORKFLOW
+from . import page
 
 MAX_CHILDREN_SHOWN = 50
 
@@ -60,7 +58,11 @@ def stale_message() -> str:
 
 
 def _incident(request, number: str) -> Ticket:
-    return get_object_or_404(incident_detail_queryset(request.user), number=number.strip().upper())
+    """The incident row alone; what a page or action needs around it is read separately (page.py)."""
+    ticket = page.incident_for_page(request.user, number)
+    if ticket is None:
+        raise Http404
+    return ticket
 
 
 def _detail_url(ticket: Ticket, anchor: str = "") -> str:
@@ -71,74 +73,20 @@ def _state(value: str) -> State | None:
     return state_of(TicketKind.INCIDENT, value)
 
 
-# --- Timeline -------------------------------------------------------------------------------
-
-CHOICE_LABELS = {
-    "impact": dict(Impact.choices), "urgency": dict(Urgency.choices), "channel": dict(Channel.choices),
-    "resolution_code": dict(ResolutionCode.choices), "on_hold_reason": dict(OnHoldReason.choices),
-}
-
-
-def _shown(name: str, value) -> str:
-    if value is None or value == "":
-        return "—"
-    if name == "priority":
-        return f"P{value}"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(CHOICE_LABELS.get(name, {}).get(value, value))
-
-
-@dataclass
-class TimelineItem:
-    entry: object
-    body_html: str = ""
-    attachments: list = field(default_factory=list)
-    changes: list = field(default_factory=list)
-    source: State | None = None
-    target: State | None = None
-    attachment: Attachment | None = None
-    note: str = ""  # a state change's note or an escalation's reason, in the reader's language
-
-
-def timeline_items(ticket: Ticket) -> list[TimelineItem]:
-    """The whole story, newest first: public replies, work notes, moves, assignments, field changes."""
-    attachments = {a.pk: a for a in Attachment.objects.filter(ticket=ticket)}
-    by_comment: dict[int, list[Attachment]] = {}
-    for attachment in attachments.values():
-        if attachment.comment_id:
-            by_comment.setdefault(attachment.comment_id, []).append(attachment)
-    items = []
-    for entry in ticket_timeline(ticket, public_only=False):
-        item = TimelineItem(entry)
-        data = entry.data or {}
-        if entry.kind in (EventKind.COMMENT, EventKind.WORK_NOTE) and entry.comment_id:
-            item.body_html = render_markdown(entry.comment.body)
-            item.attachments = by_comment.get(entry.comment_id, [])
-        elif entry.kind == EventKind.ATTACHMENT:
-            item.attachment = attachments.get(data.get("attachment_id"))
-            if item.attachment is not None and item.attachment.comment_id:
-                continue  # shown under its comment
-        elif entry.kind == EventKind.STATE:
-            item.source = _state(data.get("source"))
-            item.target = _state(data.get("target"))
-            item.note = note_text(data)
-        elif entry.kind == EventKind.ESCALATED:
-            item.note = note_text({**data, "note": "" if data.get("reason") == "functional" else data.get("reason")})
-        elif entry.kind == EventKind.FIELDS:
-            item.changes = [
-                (field_label(ticket.kind, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
-                for name, change in (data.get("changes") or {}).items()
-            ]
-        items.append(item)
-    items.reverse()
-    return items
-
-
 def _render_timeline(request, ticket: Ticket) -> HttpResponse:
-    """The timeline alone, plus the time-worked totals out of band (a work note may have added time)."""
+    """The timeline's newest entries, or (``before``) the next older ones to append under the shown ones."""
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    if before is not None:
+        context = {"ticket": ticket, "timeline_before": before, **page.older_timeline(ticket, before)}
+        if getattr(request, "htmx", False):
+            return render(request, "desk/incidents/_timeline_entries.html", context)
+        return render(request, "desk/incidents/timeline_older.html", context)  # the link, without JavaScript
+    # After a new work note: the timeline plus the time-worked totals out of band.
+    around = read_around(ticket, request.user, timeline=True, time_worked=True, ci_links=False)
     return render(request, "desk/incidents/_timeline.html", {
-        "ticket": ticket, "timeline": timeline_items(ticket), "oob": True, **_time_worked(ticket)})
+        "ticket": ticket, "oob": True, **page.timeline_context(ticket, around.timeline),
+        **page.time_worked(around.time_by_agent)})
 
 
 # --- The incident page ----------------------------------------------------------------------
@@ -168,10 +116,6 @@ def _transition_actions(request, ticket: Ticket, bound: TransitionForm | None) -
     return actions
 
 
-def _ci_links(ticket: Ticket):
-    return TicketCI.objects.filter(ticket=ticket).select_related("ci", "ci__ci_class").order_by("ci__name")
-
-
 def _cis_matching(text: str, ticket: Ticket):
     """Operational CIs whose name contains ``text``, not yet linked to ``ticket``; at most LOOKUP_LIMIT."""
     text = (text or "").strip()[:100]
@@ -182,38 +126,21 @@ def _cis_matching(text: str, ticket: Ticket):
             .exclude(ticket_links__ticket=ticket).select_related("ci_class").order_by("name")[:LOOKUP_LIMIT])
 
 
-def _ci_panel_context(ticket: Ticket, ci_q: str = "") -> dict:
-    ci_links = list(_ci_links(ticket))
-    ids = [link.ci_id for link in ci_links] + ([ticket.service_id] if ticket.service_id else [])
+def _ci_panel_context(ticket: Ticket, ci_q: str = "", ci_links=None, affected=None) -> dict:
+    if ci_links is None:  # a partial answer: read the links alone
+        ci_links = read_around(ticket, None, ci_links=True).ci_links
+    if affected is None:
+        ids = [link.ci_id for link in ci_links] + ([ticket.service_id] if ticket.service_id else [])
+        affected = affected_services_cached(ids)
     return {
         "ticket": ticket,
         "ci_links": ci_links,
-        "affected_services": affected_services(ids),
+        "affected_services": affected,
         "ci_q": ci_q,
         "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q else None,
         "can_edit": ticket.active,
         "limit": LOOKUP_LIMIT,
     }
-
-
-def duration(minutes: int) -> str:
-    hours, rest = divmod(minutes or 0, 60)
-    if not hours:
-        return _("%(m)s min") % {"m": rest}
-    return _("%(h)s h %(m)s min") % {"h": hours, "m": rest} if rest else _("%(h)s h") % {"h": hours}
-
-
-def _time_worked(ticket: Ticket) -> dict:
-    per_agent = list(
-        TimeEntry.objects.filter(ticket=ticket)
-        .values("agent_id", "agent__first_name", "agent__last_name", "agent__username")
-        .annotate(minutes=Sum("minutes")).order_by("-minutes")
-    )
-    for row in per_agent:
-        row["name"] = f"{row['agent__first_name']} {row['agent__last_name']}".strip() or row["agent__username"]
-        row["shown"] = duration(row["minutes"])
-    total = sum(r["minutes"] for r in per_agent)
-    return {"total_minutes": total, "total_time": duration(total), "time_by_agent": per_agent}
 
 
 def _team_id(value) -> int | None:
@@ -223,12 +150,28 @@ def _team_id(value) -> int | None:
 
 def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: str = "", **bound) -> HttpResponse:
     """The incident page; ``bound`` replaces a blank form by the agent's submitted one (with its errors)."""
+    data = page.read_page(ticket, request.user)
+    around = data.pop("around")
     version = {"version": ticket.version}
-    edit_form = bound.get("edit_form") or IncidentEditForm(ticket=ticket, prefix="edit")
+    edit_form = bound.get("edit_form")
+    all_choices = edit_form is not None or request.GET.get("edit") == "all"
+    if edit_form is None:
+        edit_form = IncidentEditForm(ticket=ticket, prefix="edit")
+        if not all_choices:  # the full lists load when the form opens (page.py)
+            edit_form.fields["category"].widget.choices = page.current_only_choices(ticket.category)
+            edit_form.fields["service"].widget.choices = page.current_only_choices(ticket.service)
     assign_form = bound.get("assign_form") or AssignForm(
         initial={**version, "team": ticket.team_id, "assignee": ticket.assignee_id}, prefix="assign")
+    escalate_form = bound.get("escalate_form") or EscalateForm(
+        initial={**version, "level": "functional"}, prefix="esc")
+    teams = page.team_choices(around.teams)
+    assign_form.fields["team"].widget.choices = teams
+    escalate_form.fields["team"].widget.choices = teams
     team_id = _team_id(assign_form["team"].value())
-    children = list(ticket.children.only("kind", "number", "title", "state").order_by("id")[:MAX_CHILDREN_SHOWN + 1])
+    if team_id == ticket.team_id:
+        members = around.team_members
+    else:  # a bound form naming another team
+        members = next((m for _t, m in assignee_groups(team_id)), []) if team_id else []
     ci_q = request.GET.get("ci_q", "")[:100]
     context = {
         "ticket": ticket,
@@ -237,32 +180,39 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "priority_badge": PRIORITY_BADGE.get(ticket.priority, "secondary"),
         "transitions": _transition_actions(request, ticket, bound.get("transition_form")),
         "edit_form": edit_form,
-        "edit_open": "edit_form" in bound,
+        "edit_open": "edit_form" in bound or request.GET.get("edit") == "all",
+        "edit_all_choices": all_choices,
         "assign_form": assign_form,
-        "assignee_groups": assignee_groups(team_id) if team_id else [],
+        "assignee_groups": [(ticket.team, members)] if members else [],
         "assign_selected": str(assign_form["assignee"].value() or ""),
-        "escalate_form": bound.get("escalate_form") or EscalateForm(
-            initial={**version, "level": "functional"}, prefix="esc"),
+        "escalate_form": escalate_form,
         "lead_form": bound.get("lead_form") or EscalateForm(
             initial={**version, "level": "hierarchical"}, prefix="lead"),
+        "can_manage_major": can_manage_major_incidents(request.user),
         "major_form": MajorForm(initial={**version, "major": "0" if ticket.incident.major else "1"}, prefix="major"),
         "parent_form": bound.get("parent_form") or ParentForm(
             initial={**version, "parent": ticket.parent.number if ticket.parent_id else ""}, prefix="parent"),
         "merge_form": bound.get("merge_form") or MergeForm(initial=version, prefix="merge"),
         "comment_form": bound.get("comment_form") or CommentForm(prefix="c"),
         "limits": attachment_limits(),
-        "children": [(child, _state(child.state)) for child in children[:MAX_CHILDREN_SHOWN]],
-        "more_children": len(children) > MAX_CHILDREN_SHOWN,
-        "duplicates": list(Ticket.objects.filter(incident__merged_into=ticket).only("number", "title")[:50]),
-        "watchers": list(ticket.watchers.all()),
-        **_time_worked(ticket),
+        **data,
         "description_html": render_markdown(ticket.description),
-        "timeline": timeline_items(ticket),
         "open_panel": open_panel,
-        **_ci_panel_context(ticket, ci_q),
+        **_ci_panel_context(ticket, ci_q, data["ci_links"], data["affected_services"]),
         "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.registry)
     }
     return render(request, "desk/incidents/detail.html", context, status=status)
+
+
+@desk_required
+@require_GET
+def edit_choices(request, number: str):
+    """The edit form's full category and service selects, swapped in when the form opens (htmx)."""
+    ticket = _incident(request, number)
+    form = IncidentEditForm(ticket=ticket, prefix="edit")
+    for name in ("category", "service"):
+        form.fields[name].widget.attrs["hx-swap-oob"] = "true"
+    return render(request, "desk/incidents/_edit_choices.html", {"edit_form": form})
 
 
 @desk_required
@@ -340,16 +290,41 @@ def incident_edit(request, number: str):
         success=_("Saved."), stale_in_form=True)
 
 
+def _offered(request, ticket: Ticket, target: str):
+    return next((t for t in services.allowed_transitions(ticket=ticket, actor=request.user) if t.target == target),
+                None)
+
+
 @desk_required
 @require_POST
 def incident_transition(request, number: str):
     ticket = _incident(request, number)
-    form = _transition_form(request.POST, target=request.POST.get("to", "")[:30])
+    target = request.POST.get("to", "")[:30]
+    transition = _offered(request, ticket, target)
+    if transition is not None and transition.confirm and request.POST.get("confirmed") not in ("1", "True", "on"):
+        # A destructive step without its confirmation (an old page, a stray click): ask first.
+        return redirect("desk-incidents:confirm", ticket.number, target)
+    form = _transition_form(request.POST, target=target)
     return _act(request, ticket, form, "transition_form", lambda d: services.incident_transition(
         ticket=ticket, actor=request.user, to=d["to"], expected_version=d["version"],
         resolution_code=d["resolution_code"], resolution_notes=d["resolution_notes"],
-        on_hold_reason=d["on_hold_reason"],
+        on_hold_reason=d["on_hold_reason"], note=d["note"] if transition and transition.confirm else "",
     ))
+
+
+@desk_required
+@require_GET
+def incident_confirm_transition(request, number: str, target: str):
+    """The confirmation page of a destructive step (cancel): works without JavaScript."""
+    ticket = _incident(request, number)
+    transition = _offered(request, ticket, target)
+    if transition is None or not transition.confirm:
+        messages.error(request, _("This step is not available for %(number)s now.") % {"number": ticket.number})
+        return redirect(_detail_url(ticket))
+    form = _transition_form(target=target, version=ticket.version)
+    form.initial["confirmed"] = True
+    return render(request, "desk/incidents/confirm.html", {"ticket": ticket, "transition": transition,
+                                                           "form": form})
 
 
 @desk_required
@@ -387,6 +362,8 @@ def incident_escalate(request, number: str):
 @desk_required
 @require_POST
 def incident_major(request, number: str):
+    if not can_manage_major_incidents(request.user):
+        raise PermissionDenied
     ticket = _incident(request, number)
     form = MajorForm(request.POST, prefix="major")
     return _act(request, ticket, form, "", lambda d: services.incident_set_major(

@@ -5,8 +5,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("servicedesk", "0007_ticket_sla_dirty"), ("incidents", "0003_resolution_search_document")]
-AFTER = [("servicedesk", "0008_timeline_facts"), ("incidents", "0004_timeline_facts")]
+BEFORE = [("servicedesk", "0008_ticket_sla_dirty"), ("incidents", "0004_resolution_process_document")]
+AFTER = [("servicedesk", "0009_timeline_facts"), ("incidents", "0005_timeline_facts")]
 
 
 def migrate(targets):

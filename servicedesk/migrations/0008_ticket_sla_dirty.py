@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('cmdb', '0004_inactive_index'),
-        ('servicedesk', '0006_comment_search_document'),
+        ('servicedesk', '0007_ticket_text_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

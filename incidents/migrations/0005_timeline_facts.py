@@ -71,8 +71,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0003_resolution_search_document"),
-        ("servicedesk", "0008_timeline_facts"),
+        ("incidents", "0004_resolution_process_document"),
+        ("servicedesk", "0009_timeline_facts"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]

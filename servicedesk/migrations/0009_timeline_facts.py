@@ -37,7 +37,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("servicedesk", "0007_ticket_sla_dirty"),
+        ("servicedesk", "0008_ticket_sla_dirty"),
         ("accounts", "0001_initial"),
     ]
 

@@ -1,0 +1,217 @@
+"""The reads of one ticket's console page and API detail, shared by every process.
+
+A ticket page used to load the ticket with eleven relations joined (PostgreSQL spent more time
+planning that query than running it) and then ran a query per panel, picker and list. The pattern
+now, for incidents and every process after them:
+
+1. :func:`ticket_row` — the ticket row alone, plus the process's own one-to-one row (``select``);
+2. :func:`read_around` — everything around it in ONE query (``esm.batch.read_together``): the
+   people (requester, assignee, team lead, watchers, the team's members), teams, category, service,
+   parent, children, linked CIs, the latest timeline entries with their attachments, time worked,
+   plus whatever reads the process adds (``extra``). Related objects are set on the ticket as
+   model instances holding only the columns read, so templates and services use them as usual; a
+   column not read is loaded on access (a query the tests would count), never wrong.
+
+Panels from higher layers (SLA clocks, affected services) answer in a fixed number of queries on
+their own; see ``servicedesk.registry``.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import BigIntegerField, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from accounts.models import Organisation, Team, User, display_name
+from cmdb.models import CIClass, ConfigurationItem
+from esm.batch import read_together
+
+from .choices import EventKind
+from .models import Attachment, Category, Comment, Ticket, TicketCI, TimeEntry, TimelineEntry
+from .queries import tickets_visible_to
+
+TIMELINE_PAGE_SIZE = 20
+MAX_CHILDREN = 50
+
+PERSON = ("id", "username", "first_name", "last_name", "email", "phone", "organisation_id", "is_active")
+TICKET_BRIEF = ("id", "kind", "number", "title", "state")
+
+
+def build(model, names, values):
+    """A model instance from ``values`` of the fields ``names``; the other fields load on access."""
+    row = dict(zip(names, values, strict=True))
+    return model.from_db("default", list(names), [row[f.attname] for f in model._meta.concrete_fields
+                                                  if f.attname in row])
+
+
+def ticket_row(user, *, kind: str, number: str, select=()) -> Ticket | None:
+    """The ticket ``user`` may see, without joined relations but the process's own row."""
+    return (tickets_visible_to(user).filter(kind=kind, number=number.strip().upper())
+            .select_related(*select).defer("search_document").first())
+
+
+@dataclass
+class TimelinePage:
+    """The newest entries first; ``older`` is the cursor (an entry id) of the next older page, if any."""
+
+    entries: list[TimelineEntry] = field(default_factory=list)
+    attachments: dict[int, Attachment] = field(default_factory=dict)
+    older: int | None = None
+
+
+@dataclass
+class Around:
+    """What :func:`read_around` found; the ticket's own relations are set on the ticket itself."""
+
+    watchers: list[User] = field(default_factory=list)
+    children: list[Ticket] = field(default_factory=list)
+    more_children: bool = False
+    ci_links: list[TicketCI] = field(default_factory=list)
+    team_members: list[User] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    time_by_agent: list[dict] = field(default_factory=list)
+    timeline: TimelinePage | None = None
+    extra: dict[str, list[tuple]] = field(default_factory=dict)
+
+
+def timeline_page_reads(ticket: Ticket, *, public_only: bool = False, before: int | None = None,
+                        size: int = TIMELINE_PAGE_SIZE) -> dict[str, QuerySet]:
+    """The ``size`` newest entries (older than entry ``before``) and the attachments they show."""
+    entries = TimelineEntry.objects.filter(ticket=ticket)
+    if public_only:
+        entries = entries.filter(public=True)
+    if before is not None:  # the cursor is the last entry shown: continue after it in ("at", "id") order
+        at = TimelineEntry.objects.filter(pk=before, ticket=ticket).values("at")
+        entries = entries.filter(Q(at__lt=Subquery(at)) | Q(at=Subquery(at), id__lt=before))
+    page = entries.order_by("-at", "-id")[: size + 1]
+    comment_ids = page.values("comment_id")
+    attachment_ids = TimelineEntry.objects.filter(id__in=page.values("id"), kind=EventKind.ATTACHMENT).annotate(
+        attachment=Cast(KT("data__attachment_id"), BigIntegerField())).values("attachment")
+    return {
+        "timeline": page.values_list(
+            "id", "at", "kind", "public", "data", "comment_id", "comment__body", "comment__author_id",
+            "comment__public", "actor_id", "actor__username", "actor__first_name", "actor__last_name"),
+        "timeline_attachments": Attachment.objects.filter(ticket=ticket).filter(
+            Q(comment_id__in=comment_ids) | Q(pk__in=attachment_ids)).order_by("created_at", "id").values_list(
+            "id", "name", "size", "comment_id", "public"),
+    }
+
+
+def timeline_page_from(rows: dict[str, list[tuple]], ticket: Ticket, *, size: int = TIMELINE_PAGE_SIZE) -> TimelinePage:
+    found = rows["timeline"]
+    page = TimelinePage(older=found[size - 1][0] if len(found) > size else None)
+    for (pk, at, kind, public, data, comment_id, body, author_id, comment_public, actor_id, username, first,
+         last) in found[:size]:
+        entry = TimelineEntry(id=pk, ticket_id=ticket.pk, at=at, kind=kind, public=public, data=data,
+                              comment_id=comment_id, actor_id=actor_id)
+        entry.ticket = ticket
+        entry.actor = (build(User, ("id", "username", "first_name", "last_name"), (actor_id, username, first, last))
+                       if actor_id else None)
+        entry.comment = (Comment(id=comment_id, ticket_id=ticket.pk, body=body, author_id=author_id,
+                                 public=comment_public) if comment_id else None)
+        page.entries.append(entry)
+    for pk, name, size_bytes, comment_id, public in rows["timeline_attachments"]:
+        page.attachments[pk] = build(Attachment, ("id", "ticket_id", "name", "size", "comment_id", "public"),
+                                     (pk, ticket.pk, name, size_bytes, comment_id, public))
+    return page
+
+
+def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, timeline: bool = False,
+                timeline_public_only: bool = False, ci_links: bool = True, time_worked: bool = False,
+                children_limit: int | None = MAX_CHILDREN, extra: dict[str, QuerySet] | None = None) -> Around:
+    """Everything a ticket page or detail endpoint shows around ``ticket``, in one query.
+
+    ``tickets``: ids of more tickets to read briefly (e.g. an incident's "merged into"), found in
+    ``Around.tickets``. ``pickers``: every active team and the ticket team's active members (the
+    assignment controls). ``children_limit``: how many child tickets (None: all). ``extra``: the
+    process's own ``values_list()`` reads, in ``Around.extra``.
+    """
+    children = tickets_visible_to(user, Ticket.objects.filter(parent_id=ticket.pk)).order_by("id").values_list(
+        *TICKET_BRIEF)
+    watcher_ids = Ticket.watchers.through.objects.filter(ticket_id=ticket.pk).values("user_id")
+    lead_ids = Team.objects.filter(pk=ticket.team_id).values("lead_id")
+    members = (Team.members.through.objects.filter(team_id=ticket.team_id, user__is_active=True)
+               if pickers and ticket.team_id else Team.members.through.objects.none())
+    people = Q(pk__in=[pk for pk in (ticket.requester_id, ticket.assignee_id) if pk])
+    people |= Q(pk__in=watcher_ids) | Q(pk__in=lead_ids) | Q(pk__in=members.values("user_id"))
+    teams = Team.objects.filter(Q(active=True) | Q(pk=ticket.team_id)) if pickers else Team.objects.filter(
+        pk=ticket.team_id)
+    brief_ids = [pk for pk in (ticket.parent_id, *tickets) if pk]
+    reads = {
+        "people": User.objects.filter(people).values_list(*PERSON),
+        "organisations": Organisation.objects.filter(
+            pk__in=User.objects.filter(pk=ticket.requester_id).values("organisation_id")).values_list("id", "name"),
+        "watchers": watcher_ids.values_list("user_id"),
+        "members": members.values_list("user_id"),
+        "teams": teams.order_by("name").values_list("id", "name", "lead_id", "active"),
+        "categories": Category.objects.filter(
+            Q(pk=ticket.category_id) | Q(pk__in=Category.objects.filter(pk=ticket.category_id).values("parent_id"))
+        ).values_list("id", "name", "parent_id") if ticket.category_id else Category.objects.none(),
+        "services": ConfigurationItem.objects.filter(pk=ticket.service_id).values_list("id", "name")
+        if ticket.service_id else ConfigurationItem.objects.none(),
+        "tickets": Ticket.objects.filter(pk__in=brief_ids).values_list(*TICKET_BRIEF)
+        if brief_ids else Ticket.objects.none(),
+        "children": children[: children_limit + 1] if children_limit is not None else children,
+        "ci_links": TicketCI.objects.filter(ticket=ticket).order_by("ci__name", "ci_id").values_list(
+            "id", "ci_id", "ci__name", "ci__ci_class_id", "ci__ci_class__name")
+        if ci_links else TicketCI.objects.none(),
+        "time": TimeEntry.objects.filter(ticket=ticket).values("agent_id").annotate(total=Sum("minutes"))
+        .order_by("-total", "agent_id").values_list("agent_id", "agent__username", "agent__first_name",
+                                                    "agent__last_name", "total")
+        if time_worked else TimeEntry.objects.none(),
+        **(timeline_page_reads(ticket, public_only=timeline_public_only) if timeline else {}),
+        **(extra or {}),
+    }
+    rows = read_together(**reads)
+    return around_from(ticket, rows, timeline=timeline, extra=list(extra or ()), children_limit=children_limit)
+
+
+def around_from(ticket: Ticket, rows: dict[str, list[tuple]], *, timeline: bool, extra: list[str],
+                children_limit: int | None = MAX_CHILDREN) -> Around:
+    organisations = {pk: build(Organisation, ("id", "name"), (pk, name)) for pk, name in rows["organisations"]}
+    people = {}
+    for values in rows["people"]:
+        person = build(User, PERSON, values)
+        if person.organisation_id in organisations:
+            person.organisation = organisations[person.organisation_id]
+        people[person.pk] = person
+    teams = [build(Team, ("id", "name", "lead_id", "active"), values) for values in rows["teams"]]
+    for team in teams:
+        team.lead = people.get(team.lead_id)
+    categories = {pk: build(Category, ("id", "name", "parent_id"), (pk, name, parent))
+                  for pk, name, parent in rows["categories"]}
+    for category in categories.values():
+        category.parent = categories.get(category.parent_id)
+    briefs = {values[0]: build(Ticket, TICKET_BRIEF, values) for values in rows["tickets"]}
+
+    # The ticket's own relations, as if select_related had joined them.
+    ticket.requester = people.get(ticket.requester_id)
+    ticket.assignee = people.get(ticket.assignee_id)
+    ticket.team = next((t for t in teams if t.pk == ticket.team_id), None)
+    ticket.category = categories.get(ticket.category_id)
+    ticket.service = (build(ConfigurationItem, ("id", "name"), rows["services"][0]) if rows["services"] else None)
+    ticket.parent = briefs.get(ticket.parent_id)
+
+    def by_name(user):
+        return (user.first_name, user.last_name, user.username)
+
+    children = [build(Ticket, TICKET_BRIEF, values) for values in rows["children"]]
+    links = []
+    for pk, ci_id, name, class_id, class_name in rows["ci_links"]:
+        link = TicketCI(id=pk, ticket_id=ticket.pk, ci_id=ci_id)
+        link.ci = build(ConfigurationItem, ("id", "name", "ci_class_id"), (ci_id, name, class_id))
+        link.ci.ci_class = build(CIClass, ("id", "name"), (class_id, class_name))
+        links.append(link)
+    return Around(
+        watchers=sorted((people[pk] for (pk,) in rows["watchers"] if pk in people), key=by_name),
+        children=children[:children_limit], more_children=children_limit is not None and len(children) > children_limit,
+        ci_links=links,
+        team_members=sorted((people[pk] for (pk,) in rows["members"] if pk in people), key=by_name),
+        teams=[t for t in teams if t.active or t.pk == ticket.team_id],
+        tickets=briefs,
+        time_by_agent=[{"agent_id": pk, "name": display_name(first, last, username), "minutes": total}
+                       for pk, username, first, last, total in rows["time"]],
+        timeline=timeline_page_from(rows, ticket) if timeline else None,
+        extra={name: rows[name] for name in extra},
+    )
