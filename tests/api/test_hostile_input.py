@@ -160,11 +160,12 @@ def test_bad_if_match_is_400(agent_api, incident, if_match):
     assert Ticket.objects.get(pk=incident.pk).state == "new"
 
 
-def test_weak_and_wildcard_if_match_are_understood(agent_api, incident):
-    response = agent_api.post(url(incident.number, "major"), {"major": False}, format="json",
-                              HTTP_IF_MATCH=f'W/"{incident.version}"')
+def test_weak_and_wildcard_if_match_are_understood(api, lead, incident):
+    lead_api = api(lead)  # the major-incident flag is the team lead's
+    response = lead_api.post(url(incident.number, "major"), {"major": False}, format="json",
+                             HTTP_IF_MATCH=f'W/"{incident.version}"')
     assert response.status_code == 200
-    response = agent_api.post(url(incident.number, "major"), {"major": False}, format="json", HTTP_IF_MATCH="*")
+    response = lead_api.post(url(incident.number, "major"), {"major": False}, format="json", HTTP_IF_MATCH="*")
     assert response.status_code == 200
 
 
