@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "esm.middleware.APIErrorsAsJSONMiddleware",  # outermost but one: rewrites every HTML error under /api/
+    "esm.middleware.NulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the others, so every answer gets the headers (CSRF refusals, redirects, errors too).
     "esm.headers.SecurityHeadersMiddleware",
@@ -188,6 +190,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["esm.api.FilterBackend"],
+    # JSON bodies only (nesting bounded); the attachment upload declares multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["esm.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "esm.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "esm.api.exception_handler",
