@@ -73,8 +73,12 @@ class AuthTokenView(APIView):
     def post(self, request):
         serializer = AuthTokenCredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = lockout.authenticate(request._request, username=serializer.validated_data["username"],
-                                    password=serializer.validated_data["password"], path="api_token")
+        try:
+            user = lockout.authenticate(request._request, username=serializer.validated_data["username"],
+                                        password=serializer.validated_data["password"], path="api_token")
+        except lockout.LoginLocked as exc:
+            body = {"detail": exc.detail, "code": exc.code, **exc.extra}
+            return Response(body, status=exc.status_code, headers={"Retry-After": str(exc.extra["retry_after"])})
         if user is None:  # wrong password, unknown or disabled account: one answer for all
             raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
         token, _created = Token.objects.get_or_create(user=user)
