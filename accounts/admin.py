@@ -5,7 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, Team, User
+from .forms import AdminLoginForm
+from .models import LoginFailure, LoginLockout, Organisation, Team, User
 
 
 @admin.register(User)
@@ -67,3 +68,39 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):
         return obj.member_count
+
+
+# Every log-in path goes through the lockout, the admin's own too.
+admin.site.login_form = AdminLoginForm
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(admin.ModelAdmin):
+    """Lockouts after too many failed log-ins. Delete one to lift it early (the deletion is audited)."""
+
+    list_display = ("scope", "key", "failures", "created_at", "until")
+    list_filter = ("scope",)
+    search_fields = ("key",)
+    readonly_fields = ("scope", "key", "failures", "created_at", "until")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed log-ins of the last day: what the lockouts count."""
+
+    list_display = ("at", "username", "address", "path")
+    list_filter = ("path",)
+    search_fields = ("username", "address")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

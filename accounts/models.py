@@ -11,6 +11,7 @@ import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from esm.models import TimestampedModel
@@ -106,3 +107,58 @@ class Team(TimestampedModel):
 
     def has_member(self, user) -> bool:
         return user is not None and self.members.filter(pk=user.pk).exists()
+
+
+class LoginFailure(models.Model):
+    """One refused log-in (wrong password, unknown or disabled account) on any log-in path.
+
+    Counted per account and per client address to decide lockouts (accounts/lockout.py); rows
+    older than a day are purged as new ones arrive. Kept in PostgreSQL, not the cache, so the
+    count holds when Redis is down or restarted.
+    """
+
+    username = models.CharField(_("username"), max_length=150)  # as typed, lower-cased
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    path = models.CharField(_("log-in path"), max_length=20)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes = [
+            models.Index(fields=["username", "at"], name="loginfailure_user_idx"),
+            models.Index(fields=["address", "at"], name="loginfailure_addr_idx"),
+            models.Index(fields=["at"], name="loginfailure_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} {self.address or ''} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LockoutScope(models.TextChoices):
+    ACCOUNT = "account", _("account")
+    ADDRESS = "address", _("client address")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class LoginLockout(models.Model):
+    """An account or a client address refused log-in until ``until`` after too many failures.
+
+    In the audit trail; an administrator lifts one early by deleting it in the admin.
+    """
+
+    scope = models.CharField(_("scope"), max_length=10, choices=LockoutScope.choices)
+    key = models.CharField(_("account or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failed log-ins"))
+    created_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    until = models.DateTimeField(_("locked until"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("log-in lockout")
+        verbose_name_plural = _("log-in lockouts")
+        indexes = [models.Index(fields=["scope", "key", "until"], name="loginlockout_key_idx")]
+
+    def __str__(self):
+        return f"{self.get_scope_display()} {self.key}"

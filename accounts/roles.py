@@ -52,6 +52,11 @@ def can_work_tickets(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(WORK_TICKETS))
 
 
+def can_manage_major_incidents(user) -> bool:
+    """Team leads and administrators: may declare a major incident and stand it down."""
+    return bool(can_work_tickets(user) and user.has_perm(MANAGE_MAJOR_INCIDENTS))
+
+
 def sync_roles(apps) -> None:
     """Create the role groups and grant their permissions. Used by data migrations; idempotent.
 

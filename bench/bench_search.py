@@ -1,14 +1,16 @@
-"""Time ``servicedesk.queries.search_tickets`` over the whole ticket table, Korean included.
+"""Time ``servicedesk.queries.search_tickets`` over tickets and their comments, Korean included.
 
     .venv/bin/python -m bench.bench_search [--runs 50] [--database-url URL]
 
 Each search is the query a console or API page runs: the agent's list queryset
 (``ticket_list_queryset``), the search condition, an ordering and the first 51 rows (a page of 50
 and one to know there is a next page). Two shapes per term: everything newest first, and open
-tickets by priority. For each: rows matched (counted once, untimed), p50/p95/max of ``--runs``
-executions, and the plan's scans (is ``ticket_search_idx`` used?). The slowest plan is printed.
+tickets by priority, as the agent (work notes searched too); and, as the busiest requester, their
+tickets newest first (public replies only). For each: rows matched (counted once, untimed),
+p50/p95/max of ``--runs`` executions, and which GIN indexes the plan uses (T: the ticket's,
+C: the comments', R: resolution notes'). The slowest plan is printed.
 
-Budget (DESIGN.md): ticket search incl. Korean text < 200 ms at 1,000,000 tickets.
+Budget: ticket search incl. Korean text, p95 < 100 ms at 1,000,000 tickets.
 """
 
 import argparse
@@ -27,7 +29,7 @@ from bench.common import (
     wait_until_quiet,
 )
 
-BUDGET_MS = 200.0
+BUDGET_MS = 100.0
 
 TERMS = [
     ("English word", "printer"),
@@ -38,16 +40,24 @@ TERMS = [
     ("Korean + English", "VPN 접속"),
     ("rare combination", "GlobalProtect 인증서"),
     ("no match", "kubernetes"),
+    ("comments only: work note", "원격지원"),
+    ("comments only: work note", "traceroute"),
+    ("comments only: reply, compound", "부품 입고"),
+    ("resolution notes", "드라이버 재설치"),
 ]
+GIN_INDEXES = {"T": "ticket_search", "C": "comment_search_idx", "R": "incident_resolution_search_idx"}
 
 
-def shapes(user):
+def shapes(agent, requester):
+    """(name, ordering, base queryset, internal): what the console/API and the portal run."""
     from servicedesk.queries import ticket_list_queryset
 
-    base = ticket_list_queryset(user)
+    base = ticket_list_queryset(agent)
+    own = ticket_list_queryset(requester)
     return [
-        ("all, newest", lambda qs: qs.order_by("-opened_at", "-id"), base),
-        ("open, priority", lambda qs: qs.order_by("priority", "id"), base.filter(active=True)),
+        ("all, newest", lambda qs: qs.order_by("-opened_at", "-id"), base, True),
+        ("open, priority", lambda qs: qs.order_by("priority", "id"), base.filter(active=True), True),
+        ("requester", lambda qs: qs.order_by("-opened_at", "-id"), own, False),
     ]
 
 
@@ -62,10 +72,13 @@ def main() -> None:
 
     from django.db import connection
 
+    from accounts.models import User
     from servicedesk.models import Ticket
     from servicedesk.queries import search_tickets
 
     agent = bench_agent()
+    # The generator draws requesters with a skew: the first calls most often (hundreds of tickets).
+    requester = User.objects.filter(username__startswith="bench_req_").order_by("username").first()
     numbers = Ticket.objects.filter(kind="incident").order_by("id").values_list("number", flat=True)
     number = numbers[Ticket.objects.count() // 2]  # one from the middle
     terms = [*TERMS, ("ticket number", number)]
@@ -75,8 +88,8 @@ def main() -> None:
     print(f"\n{'search':<44} {'shape':<15} {'matches':>8}  {'timing':<58} {'plan ms':>7} {'exec ms':>7} {'plan'}")
     results = []
     for label, text in terms:
-        for shape_name, order, base in shapes(agent):
-            searched = search_tickets(base, text, internal=True)
+        for shape_name, order, base, internal in shapes(agent, requester):
+            searched = search_tickets(base, text, internal=internal)
             matches = searched.count()
             page = order(searched)[:51]
             for _ in range(3):
@@ -90,11 +103,11 @@ def main() -> None:
                 compiled, params = page.query.sql_with_params()
                 sql = cur.mogrify(compiled, params).decode()
             planning, execution, plan = explain(sql)
-            uses_gin = "ticket_search_idx" in plan
+            uses_gin = "".join(key if index in plan else "." for key, index in GIN_INDEXES.items())
             results.append({"label": f"{label}: {text}", "shape": shape_name, "samples": samples, "sql": sql,
                             "p95": percentile(samples, 95)})
             print(f"{label + ': ' + text:<44} {shape_name:<15} {matches:>8,}  {summarise_ms(samples):<58} "
-                  f"{planning:7.1f} {execution:7.1f} {'GIN' if uses_gin else '   '} {plan[:160]}", flush=True)
+                  f"{planning:7.1f} {execution:7.1f} {uses_gin} {plan[:160]}", flush=True)
 
     over = [r for r in results if r["p95"] >= BUDGET_MS]
     print(f"\nbudget p95 < {BUDGET_MS:.0f} ms: " + ("met by every search" if not over else

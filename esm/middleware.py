@@ -1,9 +1,14 @@
-"""Activates each signed-in person's own time zone and language (rules 9 and 10)."""
+"""Middleware: each person's time zone and language; NUL bytes refused; JSON errors under /api/."""
 
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import Http404, JsonResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.response import Response
 
 
 class UserTimezoneMiddleware:
@@ -22,3 +27,60 @@ class UserTimezoneMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class NulBytesMiddleware:
+    """A NUL byte in the path or the query string is refused before any view sees it.
+
+    PostgreSQL text cannot hold NUL, so ``/desk/incidents/INC%00/`` reached the database and failed
+    with a 500. Nothing legitimate carries one: in the path it is a 404; in a page's query a 400.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            raise Http404
+        # The API reports NUL in a query parameter as an error on that field (its filters check).
+        if not request.path_info.startswith("/api/") and any(
+                "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            raise BadRequest("NUL in the query string")
+        return self.get_response(request)
+
+
+API_ERROR_DETAILS = {403: exceptions.PermissionDenied.default_detail, 404: exceptions.NotFound.default_detail}
+API_ERROR_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed",
+                   413: "request_too_large", 500: "server_error"}
+
+
+class APIErrorsAsJSONMiddleware:
+    """Errors under /api/ are JSON (``{"detail": ..., "code": ...}``) even when Django, not DRF, answers.
+
+    DRF formats errors raised in API views; anything else — an unexpected exception (500), a path
+    no route matches, a refused request before the view — gets Django's HTML page, which an API
+    client cannot read. This rewrites those answers, keeping the status code.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path_info.startswith("/api/") and response.status_code >= 400
+                and not isinstance(response, Response)  # DRF's own: already formatted (or browsable)
+                and not response.get("Content-Type", "").startswith("application/json")):
+            return self.as_json(response)
+        return response
+
+    @staticmethod
+    def as_json(response):
+        status = response.status_code
+        detail = API_ERROR_DETAILS.get(status) or (_("A server error occurred.") if status >= 500
+                                                   else response.reason_phrase)
+        json_response = JsonResponse({"detail": str(detail), "code": API_ERROR_CODES.get(status, "error")},
+                                     status=status)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                json_response[header] = response[header]
+        return json_response

@@ -1,5 +1,6 @@
 """Settings, read from the environment only (see README "Configuration")."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -67,7 +68,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "esm.middleware.APIErrorsAsJSONMiddleware",  # outermost but one: rewrites every HTML error under /api/
+    "esm.middleware.NulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the others, so every answer gets the headers (CSRF refusals, redirects, errors too).
+    "esm.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,6 +190,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["esm.api.FilterBackend"],
+    # JSON bodies only (nesting bounded); the attachment upload declares multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["esm.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "esm.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "esm.api.exception_handler",
@@ -196,6 +203,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Password guessing through POST /api/v1/auth/token/: attempts per client address.
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_THROTTLE", "10/minute")},
+    # X-Forwarded-For is not DRF's to read: throttles count by esm.net.client_address, and any
+    # throttle left on DRF's own reading gets the socket address.
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -282,7 +292,37 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+# Browsers that once saw ESM over HTTPS keep to HTTPS for a year (sent on HTTPS responses only).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if BEHIND_TLS_PROXY or env_bool("SECURE_COOKIES") else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other sites may share the domain
+# Scripts only from our own files: no inline <script>, no on*= attributes, no eval. Inline style
+# attributes stay allowed (htmx adds a <style> for its indicators; templates set widths/heights).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Proxies whose X-Forwarded-For is believed (addresses or networks); see esm/net.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise RuntimeError(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8).")
+
+# Failed log-ins (pages, admin, API token), counted in PostgreSQL so they hold with Redis down.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per account, within LOGIN_LOCKOUT_MINUTES
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)  # per client address, same window
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,8 @@ import redis.exceptions
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import ScopedRateThrottle
 
+from esm.net import client_address
+
 log = logging.getLogger("esm.throttling")
 
 CACHE_ERRORS = (redis.exceptions.RedisError, ConnectionError, TimeoutError)
@@ -20,6 +22,10 @@ class ResilientScopedRateThrottle(ScopedRateThrottle):
     """
 
     fallback_cache = LocMemCache("esm-throttle-fallback", {"MAX_ENTRIES": 10000})
+
+    def get_ident(self, request):
+        # Not DRF's reading of X-Forwarded-For, which any client can write: see esm/net.py.
+        return client_address(request)
 
     def allow_request(self, request, view):
         try:

@@ -137,7 +137,8 @@ def cast_everyone() -> Cast:
         cis[name] = DemoCIFactory(name=name, ci_class=classes[slug], support_team=teams[team],
                                   owner_team=teams[team], description=description)
         created["other CIs"] += (name, slug) not in existing
-    created["relationships"] = relate_demo_cis({**services_by_name, **cis}, actor=people["config"])
+    # The system (actor None) relates the demo estate: it is part of the seeding, not a person's work.
+    created["relationships"] = relate_demo_cis({**services_by_name, **cis}, actor=None)
     return Cast(people=people, teams=teams, services=services_by_name, cis=cis, created=created)
 
 
@@ -628,6 +629,9 @@ class SeedReport:
     skipped_incidents: bool
 
 
+DEMO_SOURCE = "seed_demo"
+
+
 def demo_incidents_exist() -> bool:
     demo_requesters = [*REQUESTERS, MONITORING.username]
     return Ticket.objects.filter(kind=TicketKind.INCIDENT, requester__username__in=demo_requesters).exists()
@@ -636,8 +640,12 @@ def demo_incidents_exist() -> bool:
 def seed_demo(*, incidents: int = 300, now: datetime | None = None) -> SeedReport:
     """Load the demo (see docs/demo.md). Safe to run again: it then adds nothing."""
     now = now or timezone.now()
-    with transaction.atomic(), pghistory.context(source="seed_demo"):
-        cast = cast_everyone()
+    with transaction.atomic():
+        # pghistory merges nested contexts into the outer one, whose metadata the last service call
+        # then overwrites: a context around the whole seeding credited every CI to the last incident's
+        # agent and service. So the estate gets its own context, and the story's services their own.
+        with pghistory.context(source=DEMO_SOURCE, actor=None):
+            cast = cast_everyone()
         if demo_incidents_exist():
             return SeedReport(created=cast.created, incidents_by_state={}, skipped_incidents=True)
         player = Player(cast, now=now)

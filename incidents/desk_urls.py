@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:number>/edit/", desk.incident_edit, name="edit"),
     path("<str:number>/edit/choices/", desk.edit_choices, name="edit_choices"),
     path("<str:number>/transition/", desk.incident_transition, name="transition"),
+    path("<str:number>/confirm/<slug:target>/", desk.incident_confirm_transition, name="confirm"),
     path("<str:number>/assign/", desk.incident_assign, name="assign"),
     path("<str:number>/assign-to-me/", desk.incident_assign_to_me, name="assign_to_me"),
     path("<str:number>/escalate/", desk.incident_escalate, name="escalate"),

@@ -124,6 +124,10 @@ class TransitionForm(VersionedForm):
     resolution_notes = forms.CharField(label=_("Resolution notes"), required=False, max_length=MAX_BODY_CHARS,
                                        widget=forms.Textarea(attrs={"rows": 3}))
     on_hold_reason = forms.ChoiceField(label=_("Reason"), choices=BLANK + OnHoldReason.choices, required=False)
+    # Destructive steps (cancel) are taken only from their confirmation form, which sends ``confirmed``.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Reason (the requester sees it)"), required=False, max_length=MAX_BODY_CHARS,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssignForm(VersionedForm):

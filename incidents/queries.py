@@ -37,17 +37,6 @@ def incident_detail_queryset(user) -> QuerySet:
     )
 
 
-def resolution_matches(query, *, internal: bool) -> QuerySet:
-    """Ids of incidents whose resolution notes match ``query`` (a search source, see servicedesk.extensions).
-
-    Requesters read the notes too (portal and API), so ``internal`` does not narrow them. The
-    condition on empty notes lets PostgreSQL use the partial index ``incident_resolution_search_idx``.
-    """
-    incident = apps.get_model("incidents", "Incident")
-    return (incident.objects.filter(resolution_search_document=query).exclude(resolution_notes="")
-            .values("ticket_id"))
-
-
 def hold_reasons(ticket_ids) -> dict[int, list[str]]:
     """Per incident, the reason of each successive entry into "on hold", from its audit trail.
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
-from accounts.roles import can_work_tickets
+from accounts.roles import can_manage_major_incidents, can_work_tickets
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, NotPermitted
 from esm.services import service
@@ -298,12 +298,32 @@ def incident_assign(*, ticket: Ticket, actor: User, team: Team | None, assignee:
 
 @service
 def incident_assign_to_me(*, ticket: Ticket, actor: User, expected_version: int | None = None) -> Ticket:
-    """Take the incident: keep its team when I am in it, else move it to my (first) team."""
+    """Take the incident within its team; never move it to another team on the way.
+
+    As in other service desks, you take a ticket only in a group you belong to: a ticket of a team
+    you are not in is refused (choose a team explicitly with "Assign", which records an assignment);
+    a ticket without a team goes to your team when you are in exactly one.
+    """
     desk.require_agent(actor)
-    team = ticket.team if ticket.team and ticket.team.has_member(actor) else actor.teams.filter(active=True).first()
-    if team is None:
+    ticket, _incident = _lock(ticket, expected_version)
+    if not ticket.active:
+        raise DomainError(_("Only open incidents can be assigned."), code="not_active")
+    teams = list(actor.teams.filter(active=True)[:2])
+    if not teams:
         raise DomainError(_("You are not a member of any team, so you cannot take incidents."), code="no_team")
-    return incident_assign(ticket=ticket, actor=actor, team=team, assignee=actor, expected_version=expected_version)
+    if ticket.team_id:
+        if not ticket.team.has_member(actor):
+            raise DomainError(
+                _("%(number)s belongs to %(team)s and you are not a member of it. Choose a team with Assign, "
+                  "or ask %(team)s to take it.") % {"number": ticket.number, "team": ticket.team.name},
+                code="not_team_member")
+        team = ticket.team
+    else:
+        if len(teams) > 1:
+            raise DomainError(_("You are in several teams: choose the team with Assign."), code="choose_team")
+        team = teams[0]
+    desk.ticket_assign(ticket=ticket, actor=actor, team=team, assignee=actor, kind=EventKind.ASSIGNED)
+    return ticket
 
 
 @service
@@ -339,7 +359,15 @@ def incident_escalate(*, ticket: Ticket, actor: User, level: str, reason: str, t
 
 @service
 def incident_set_major(*, ticket: Ticket, actor: User, major: bool, expected_version: int | None = None) -> Ticket:
+    """Declare or stand down a major incident: only people allowed to run one (team leads).
+
+    Agents see the flag and link their incidents under a major one, but the call that mobilises
+    everyone (and the one that stands them down) is the lead's.
+    """
     desk.require_agent(actor)
+    if actor is not None and not can_manage_major_incidents(actor):
+        raise NotPermitted(_("Only people who run major incidents (team leads) can declare or clear one."),
+                           code="major_incident_not_permitted")
     ticket, incident = _lock(ticket, expected_version)
     if major and ticket.priority != 1:
         raise DomainError(_("Only P1 incidents can be declared major."), code="not_p1")

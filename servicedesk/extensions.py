@@ -14,9 +14,6 @@ lower layer asks this registry, and whoever provides the data registers here:
   SLA clocks derived from the timeline can tell which holds pause them.
 - ``desk_landings``: (permission, URL name, query) of the console page a specialist role starts
   on (the CMDB for configuration managers, "Breaching soon" for service level managers).
-- ``search_sources``: ``fn(query, *, internal) -> QuerySet`` of ticket ids (one column) whose
-  process fields match a ``SearchQuery`` (incidents: resolution notes); ``internal`` is whether
-  the searcher may read internal fields. Ticket search ORs them with the ticket's own document.
 """
 
 from collections.abc import Callable, Iterable
@@ -28,7 +25,6 @@ ticket_panels: dict[str, TicketPanel] = {}
 desk_panels: dict[str, Callable[[object, object], str]] = {}
 hold_reasons: dict[str, tuple[str, HoldReasons]] = {}
 desk_landings: dict[str, tuple[str, str]] = {}
-search_sources: list[Callable[..., object]] = []
 
 
 def register_ticket_panel(name: str, fn: TicketPanel) -> None:
@@ -81,8 +77,3 @@ def desk_landing_url(user) -> str:
     from django.urls import reverse
 
     return desk_landing(user) or reverse("desk:queue")
-
-
-def register_search_source(fn: Callable[..., object]) -> None:
-    if fn not in search_sources:
-        search_sources.append(fn)

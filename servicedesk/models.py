@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -186,9 +186,7 @@ class TicketCI(models.Model):
         return f"{self.ticket_id} → {self.ci_id}"
 
 
-@pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["search_document"],
-)
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Comment(models.Model):
     """A public reply (seen by the requester) or an internal work note (agents only)."""
 
@@ -197,19 +195,10 @@ class Comment(models.Model):
     body = models.TextField(_("message"))
     public = models.BooleanField(_("public reply"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Ticket search finds tickets by the words of their comments (servicedesk.queries.search_tickets).
-    search_document = models.GeneratedField(
-        expression=SearchDocument(Value(""), F("body")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx"),
-            GinIndex(fields=["search_document"], name="comment_search_idx"),
-        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx")]
 
     def __str__(self):
         return f"{self.ticket_id}: {self.body[:40]}"

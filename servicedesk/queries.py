@@ -4,16 +4,14 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import BooleanField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
 from cmdb.models import ConfigurationItem
 
-from .extensions import search_sources
 from .models import Category, Comment, Ticket, TimelineEntry
 
 NUMBER_RE = re.compile(r"^\s*(INC|REQ|PRB|CHG)\d{1,12}\s*$", re.IGNORECASE)
@@ -64,24 +62,37 @@ def search_query(text: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"({p})" for p in parts), search_type="raw", config="simple")
 
 
-class IdInArray(Func):
-    """``id = ANY(ARRAY(subquery))``: PostgreSQL runs the subquery once and reads the ids through the
-    primary key, so an OR with the ticket's own document becomes a BitmapOr of two index scans
-    (``id IN (subquery)`` under an OR would be a filter checked against every ticket)."""
+class TicketDocumentMatches(Expression):
+    """``<ticket>.<column> @@ query`` for the search documents that triggers keep on the ticket row.
 
-    template = "%(expressions)s"
-    arg_joiner = " = ANY("
+    Those columns are not model fields (servicedesk migration 0007 says why), so the ORM cannot
+    name them; this expression does, qualified by the query's ticket table alias.
+    """
+
     output_field = BooleanField()
+    conditional = True
 
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = super().as_sql(compiler, connection, **extra)
-        return f"({sql}))", params
+    def __init__(self, column: str, query: SearchQuery):
+        super().__init__()
+        assert column in TICKET_TEXT_DOCUMENTS, column
+        self.column, self.query = column, query
+
+    def get_source_expressions(self):
+        return [self.query]
+
+    def set_source_expressions(self, exprs):
+        (self.query,) = exprs
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        query_sql, params = compiler.compile(self.query)
+        return f"{alias}.{connection.ops.quote_name(self.column)} @@ ({query_sql})", params
 
 
-def comment_matches(query: SearchQuery, *, internal: bool) -> QuerySet:
-    """Ids of tickets with a comment matching ``query``: public replies, and work notes if ``internal``."""
-    comments = Comment.objects.filter(search_document=query)
-    return (comments if internal else comments.filter(public=True)).values("ticket_id")
+# Documents on the ticket row besides its own (title, description), and whether a requester's
+# search reads them: public replies and the process's fields the requester sees (resolution
+# notes), never work notes.
+TICKET_TEXT_DOCUMENTS = {"reply_document": True, "process_document": True, "note_document": False}
 
 
 def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
@@ -89,7 +100,7 @@ def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
     match ``text``, or the ticket with that number.
 
     ``internal`` says whether the person searching may read work notes (desk staff); without it
-    only what the requester sees is searched, so a search never reveals a work note's words.
+    only what the requester reads is searched, so a search never reveals a work note's words.
     Order and visibility stay those of ``qs``.
     """
     text = (text or "").strip()
@@ -101,8 +112,9 @@ def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
     if query is None:
         return qs.none()
     matches = Q(search_document=query)
-    for source in (comment_matches, *search_sources):
-        matches |= Q(IdInArray("pk", ArraySubquery(source(query, internal=internal))))
+    for column, public in TICKET_TEXT_DOCUMENTS.items():
+        if public or internal:
+            matches |= Q(TicketDocumentMatches(column, query))
     return qs.filter(matches)
 
 

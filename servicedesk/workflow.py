@@ -38,6 +38,8 @@ class Transition:
     requires: tuple[str, ...] = ()  # fields the caller must supply, e.g. resolution_code
     name: str = ""  # a verb for buttons and events when it differs from the target ("reopen")
     style: str = "outline-primary"
+    # Destructive (cancelling): pages set it apart and ask for confirmation, with a reason.
+    confirm: bool = False
 
 
 @dataclass

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from esm.errors import NotPermitted
+from esm.errors import NotPermitted, StaleVersion
 from esm.services import service
 from servicedesk.models import Ticket
 
 from .calendar import BusinessCalendar, business_calendar
-from .choices import BREACH, AgreementType, ClockState, Metric
+from .choices import BREACH, AgreementType, ClockState, DateKind, EscalationAction, Metric
 from .clocks import ClockValue, Window, compute, team_stints
 from .history import build_history, entries_for, hold_reasons_for, team_ids_by_name
 from .models import Calendar, Clock, ClockEvent, EscalationRule, Recomputation, SlaDefinition, SlaTarget
@@ -306,15 +306,69 @@ def _queue_definition_recompute(definition: SlaDefinition, actor: User | None) -
     enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
 
 
+def version_stamp(obj) -> str:
+    """Definitions and calendars carry no version column: their ``updated_at`` (to the microsecond,
+    moved by every save) is the stamp a page sends back for optimistic locking."""
+    return obj.updated_at.isoformat() if obj is not None and obj.updated_at else ""
+
+
+def _check_stamp(model, obj, expected_version: str | None):
+    """Lock the row and refuse the write when it changed since the page was read."""
+    if obj is None or obj.pk is None:
+        return obj
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    if expected_version is not None and version_stamp(locked) != expected_version:
+        raise StaleVersion(current_version=version_stamp(locked))
+    return locked
+
+
+ESCALATION_FIELDS = {"id", "metric", "threshold", "action", "team", "active"}
+
+
+def _save_escalations(definition: SlaDefinition, rules: list[dict]) -> None:
+    """Change the listed rules (by ``id``) and add new ones. Rules are never deleted here, because the
+    runs they caused refer to them: switch one off with ``active``."""
+    existing = {r.pk: r for r in definition.escalations.all()}
+    errors = {}
+    cleaned = []
+    for index, item in enumerate(rules):
+        unknown = set(item) - ESCALATION_FIELDS
+        rule = existing.get(item.get("id")) if item.get("id") else EscalationRule(definition=definition)
+        if unknown or rule is None:
+            errors[f"escalations.{index}"] = _("Unknown escalation rule.")
+            continue
+        for name in ("metric", "threshold", "action", "team", "active"):
+            if name in item:
+                setattr(rule, name, item[name])
+        rule.metric = rule.metric or ""
+        if rule.metric and rule.metric not in Metric.values:
+            errors[f"escalations.{index}.metric"] = _("Unknown metric.")
+        if not isinstance(rule.threshold, int) or not 1 <= rule.threshold <= BREACH:
+            errors[f"escalations.{index}.threshold"] = _("Escalate at 1 to 100 % of the target.")
+        if rule.action not in EscalationAction.values:
+            errors[f"escalations.{index}.action"] = _("Choose an action.")
+        elif rule.action == EscalationAction.REASSIGN_TEAM and rule.team is None:
+            errors[f"escalations.{index}.team"] = _("Reassigning needs the team to reassign to.")
+        cleaned.append(rule)
+    if errors:
+        raise ValidationError(errors)
+    for rule in cleaned:
+        rule.save()
+
+
 @service
 def definition_save(*, actor: User, definition: SlaDefinition | None = None, targets: dict[str, int] | None = None,
+                    escalations: list[dict] | None = None, expected_version: str | None = None,
                     **fields) -> SlaDefinition:
-    """Create or change an SLA definition; affected clocks are recomputed from history afterwards."""
+    """Create or change an SLA definition; affected clocks are recomputed from history afterwards.
+
+    ``expected_version`` (the ``version_stamp`` the page read) refuses a stale save with ``StaleVersion``.
+    """
     require_manager(actor)
     unknown = set(fields) - DEFINITION_FIELDS - DEFINITION_M2M
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    definition = definition or SlaDefinition()
+    definition = _check_stamp(SlaDefinition, definition, expected_version) or SlaDefinition()
     for name, value in fields.items():
         if name not in DEFINITION_M2M:
             setattr(definition, name, value)
@@ -330,16 +384,56 @@ def definition_save(*, actor: User, definition: SlaDefinition | None = None, tar
         definition.targets.exclude(metric__in=list(targets)).delete()
         for metric, seconds in targets.items():
             SlaTarget.objects.update_or_create(definition=definition, metric=metric, defaults={"seconds": seconds})
+    if escalations is not None:
+        _save_escalations(definition, escalations)
     _queue_definition_recompute(definition, actor)
     return definition
 
 
+def _check_hours(hours: list[tuple]) -> None:
+    errors = {}
+    seen = set()
+    for index, (weekday, start, end) in enumerate(hours):
+        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            errors[f"hours.{index}.weekday"] = _("Choose a weekday.")
+        elif start is None or end is None:
+            errors[f"hours.{index}"] = _("Give both the start and the end.")
+        elif (weekday, start) in seen:
+            errors[f"hours.{index}"] = _("This weekday already has hours starting then.")
+        seen.add((weekday, start))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_dates(dates: list[dict]) -> None:
+    errors = {}
+    seen = set()
+    for index, item in enumerate(dates):
+        kind = item.get("kind", DateKind.CLOSED)
+        key = (item.get("date"), kind, item.get("start"))
+        if item.get("date") is None:
+            errors[f"dates.{index}.date"] = _("Give the date.")
+        elif kind not in DateKind.values:
+            errors[f"dates.{index}.kind"] = _("Unknown kind of date.")
+        elif kind == DateKind.OPEN and (item.get("start") is None or item.get("end") is None):
+            errors[f"dates.{index}"] = _("An extra working day needs its hours.")
+        elif key in seen:
+            errors[f"dates.{index}"] = _("This date is listed twice.")
+        seen.add(key)
+    if errors:
+        raise ValidationError(errors)
+
+
 @service
 def calendar_save(*, actor: User, calendar: Calendar | None = None, hours: list[tuple] | None = None,
-                  dates: list[dict] | None = None, **fields) -> Calendar:
+                  dates: list[dict] | None = None, expected_version: str | None = None, **fields) -> Calendar:
     """Create or change a calendar with its weekly hours and dates; clocks on it are recomputed."""
     require_manager(actor)
-    calendar = calendar or Calendar()
+    if hours is not None:
+        _check_hours(hours)
+    if dates is not None:
+        _check_dates(dates)
+    calendar = _check_stamp(Calendar, calendar, expected_version) or Calendar()
     for name in ("name", "time_zone", "holiday_country", "holiday_subdivision", "description"):
         if name in fields:
             setattr(calendar, name, fields[name])

@@ -1,7 +1,6 @@
 """API: tokens, people and teams; and the read-only list plumbing the other apps' APIs build on."""
 
 import django_filters as filters
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
@@ -14,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import lockout
 from accounts.models import Team, User
 from accounts.roles import WORK_TICKETS, can_work_tickets
 from esm.api import ERR_400, ERR_429, LIST_ERRORS, READ_ERRORS
@@ -73,8 +73,12 @@ class AuthTokenView(APIView):
     def post(self, request):
         serializer = AuthTokenCredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=serializer.validated_data["username"],
-                            password=serializer.validated_data["password"])
+        try:
+            user = lockout.authenticate(request._request, username=serializer.validated_data["username"],
+                                        password=serializer.validated_data["password"], path="api_token")
+        except lockout.LoginLocked as exc:
+            body = {"detail": exc.detail, "code": exc.code, **exc.extra}
+            return Response(body, status=exc.status_code, headers={"Retry-After": str(exc.extra["retry_after"])})
         if user is None:  # wrong password, unknown or disabled account: one answer for all
             raise ValidationError({"non_field_errors": [_("Unable to log in with the provided credentials.")]})
         token, _created = Token.objects.get_or_create(user=user)

@@ -41,6 +41,7 @@ from cmdb.queries import (
 )
 from esm.api import (
     ERR_400,
+    ERR_400_IF_MATCH,
     ERR_401,
     ERR_403,
     IF_MATCH,
@@ -180,7 +181,8 @@ class ByIdMixin:
                                  responses={200: CISerializer, **error_responses(400, 401, 403, 404, 412)}),
     destroy=extend_schema(summary="Delete a configuration item and its relationships (configuration managers)",
                           description="Refused (409) while tickets name it: retire it instead.",
-                          parameters=[ID, IF_MATCH], responses={204: None, **error_responses(401, 403, 404, 409, 412)}),
+                          parameters=[ID, IF_MATCH],
+                          responses={204: None, 400: ERR_400_IF_MATCH, **error_responses(401, 403, 404, 409, 412)}),
 )
 class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
     queryset = ConfigurationItem.objects.none()
@@ -217,13 +219,13 @@ class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
         serializer = CIWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         ci = service_call(lambda: services.ci_update(ci=ci, actor=request.user,
-                                                     expected_version=if_match_version(request),
+                                                     expected_version=if_match_version(request, ci.version),
                                                      **serializer.validated_data))
         return self.ci_response(ci)
 
     def destroy(self, request, pk=None):
         ci = self.get_object()
-        services.ci_delete(ci=ci, actor=request.user, expected_version=if_match_version(request))
+        services.ci_delete(ci=ci, actor=request.user, expected_version=if_match_version(request, ci.version))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Impact analysis: what it breaks (upstream) or depends on (downstream)",

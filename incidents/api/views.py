@@ -196,7 +196,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = IncidentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        expected = if_match_version(request)
+        expected = if_match_version(request, ticket.version)
         assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
         with transaction.atomic():  # fields and assignment succeed or fail together
             if changes or not assignment:
@@ -223,7 +223,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_transition(ticket=ticket, actor=request.user,
-                                              expected_version=if_match_version(request), **serializer.validated_data)
+                                              expected_version=if_match_version(request, ticket.version),
+                                              **serializer.validated_data)
         return self.incident_response(ticket)
 
     @extend_schema(summary="Assign to a team and agent, or to yourself", request=AssignSerializer, **INCIDENT_WRITE)
@@ -233,7 +234,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        expected = if_match_version(request)
+        expected = if_match_version(request, ticket.version)
         if data["to_me"]:
             ticket = services.incident_assign_to_me(ticket=ticket, actor=request.user, expected_version=expected)
         else:
@@ -251,7 +252,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         ticket = services.incident_escalate(ticket=ticket, actor=request.user, level=data["level"],
                                             reason=data["reason"], team=data.get("team"),
-                                            expected_version=if_match_version(request))
+                                            expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Declare or stand down a major incident", request=MajorSerializer, **INCIDENT_WRITE)
@@ -262,7 +263,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_set_major(ticket=ticket, actor=request.user,
                                              major=serializer.validated_data["major"],
-                                             expected_version=if_match_version(request))
+                                             expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Link under a parent incident, or unlink", request=ParentSerializer, **INCIDENT_WRITE)
@@ -274,7 +275,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         parent_number = serializer.validated_data["parent"]
         parent = self.visible_incident(parent_number, "parent") if parent_number else None
         ticket = services.incident_set_parent(ticket=ticket, actor=request.user, parent=parent,
-                                              expected_version=if_match_version(request))
+                                              expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Merge this duplicate into another incident", request=MergeSerializer,
@@ -286,7 +287,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         into = self.visible_incident(serializer.validated_data["into"], "into")
         ticket = services.incident_merge(ticket=ticket, actor=request.user, into=into,
-                                         expected_version=if_match_version(request))
+                                         expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     # --- Conversation -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ messages: never a 500, never a half-written record.
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import can_manage_major_incidents
 from cmdb.impact import affected_services_cached
 from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
@@ -186,6 +187,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "escalate_form": escalate_form,
         "lead_form": bound.get("lead_form") or EscalateForm(
             initial={**version, "level": "hierarchical"}, prefix="lead"),
+        "can_manage_major": can_manage_major_incidents(request.user),
         "major_form": MajorForm(initial={**version, "major": "0" if ticket.incident.major else "1"}, prefix="major"),
         "parent_form": bound.get("parent_form") or ParentForm(
             initial={**version, "parent": ticket.parent.number if ticket.parent_id else ""}, prefix="parent"),
@@ -287,16 +289,41 @@ def incident_edit(request, number: str):
         success=_("Saved."), stale_in_form=True)
 
 
+def _offered(request, ticket: Ticket, target: str):
+    return next((t for t in services.allowed_transitions(ticket=ticket, actor=request.user) if t.target == target),
+                None)
+
+
 @desk_required
 @require_POST
 def incident_transition(request, number: str):
     ticket = _incident(request, number)
-    form = _transition_form(request.POST, target=request.POST.get("to", "")[:30])
+    target = request.POST.get("to", "")[:30]
+    transition = _offered(request, ticket, target)
+    if transition is not None and transition.confirm and request.POST.get("confirmed") not in ("1", "True", "on"):
+        # A destructive step without its confirmation (an old page, a stray click): ask first.
+        return redirect("desk-incidents:confirm", ticket.number, target)
+    form = _transition_form(request.POST, target=target)
     return _act(request, ticket, form, "transition_form", lambda d: services.incident_transition(
         ticket=ticket, actor=request.user, to=d["to"], expected_version=d["version"],
         resolution_code=d["resolution_code"], resolution_notes=d["resolution_notes"],
-        on_hold_reason=d["on_hold_reason"],
+        on_hold_reason=d["on_hold_reason"], note=d["note"] if transition and transition.confirm else "",
     ))
+
+
+@desk_required
+@require_GET
+def incident_confirm_transition(request, number: str, target: str):
+    """The confirmation page of a destructive step (cancel): works without JavaScript."""
+    ticket = _incident(request, number)
+    transition = _offered(request, ticket, target)
+    if transition is None or not transition.confirm:
+        messages.error(request, _("This step is not available for %(number)s now.") % {"number": ticket.number})
+        return redirect(_detail_url(ticket))
+    form = _transition_form(target=target, version=ticket.version)
+    form.initial["confirmed"] = True
+    return render(request, "desk/incidents/confirm.html", {"ticket": ticket, "transition": transition,
+                                                           "form": form})
 
 
 @desk_required
@@ -334,6 +361,8 @@ def incident_escalate(request, number: str):
 @desk_required
 @require_POST
 def incident_major(request, number: str):
+    if not can_manage_major_incidents(request.user):
+        raise PermissionDenied
     ticket = _incident(request, number)
     form = MajorForm(request.POST, prefix="major")
     return _act(request, ticket, form, "", lambda d: services.incident_set_major(

@@ -3,6 +3,8 @@
 Input serializers only parse; the services check the rules (DESIGN rule 1).
 """
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,6 +20,23 @@ from ..models import Calendar, CalendarDate, CalendarHours, EscalationRule, SlaD
 from ..reports import DIMENSIONS
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # the report looks up to 36 months around them; date() stops at 9999
+
+
+class WholeItemSerializer(SingleLineModelSerializer):
+    """An item of a list that is always replaced whole (a calendar's hours, a definition's targets).
+
+    In a PATCH DRF treats nested items as partial too, so ``{"targets": [{"seconds": 60}]}`` would
+    pass without its metric. Each item is validated on its own, with every required field required;
+    its errors keep their place in the list (``{"targets": [{"metric": ["This field is required."]}]}``).
+    """
+
+    def run_validation(self, data=serializers.empty):
+        if self.root is not self and getattr(self.root, "partial", False):
+            whole = type(self)(data=data, context=self.context)
+            whole.is_valid(raise_exception=True)
+            return whole.validated_data
+        return super().run_validation(data)
 
 
 @extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
@@ -31,7 +50,7 @@ class LocalTimeField(serializers.TimeField):
         super().__init__(**kwargs)
 
 
-class CalendarHoursSerializer(SingleLineModelSerializer):
+class CalendarHoursSerializer(WholeItemSerializer):
     weekday = serializers.ChoiceField(choices=WEEKDAYS)
     start = LocalTimeField()
     end = LocalTimeField(help_text=_("At or before the start: the shift runs past midnight."))
@@ -41,7 +60,7 @@ class CalendarHoursSerializer(SingleLineModelSerializer):
         fields = ["weekday", "start", "end"]
 
 
-class CalendarDateSerializer(SingleLineModelSerializer):
+class CalendarDateSerializer(WholeItemSerializer):
     kind = serializers.ChoiceField(choices=DateKind.choices, default=DateKind.CLOSED)
     start = LocalTimeField(required=False, allow_null=True)
     end = LocalTimeField(required=False, allow_null=True)
@@ -70,7 +89,7 @@ class CalendarSerializer(SingleLineModelSerializer):
         extra_kwargs = {"name": {"validators": []}}  # uniqueness is the database's (a 400 from full_clean)
 
 
-class TargetSerializer(SingleLineModelSerializer):
+class TargetSerializer(WholeItemSerializer):
     metric = serializers.ChoiceField(choices=Metric.choices)
     seconds = serializers.IntegerField(min_value=1, max_value=10 * 365 * 86400,
                                        help_text=_("Business seconds under the definition's calendar."))
@@ -162,9 +181,20 @@ class ClockQuerySerializer(serializers.Serializer):
                                     help_text=_("The ticket number, e.g. INC0001042."))
 
 
+def month_in_range(value: str) -> str:
+    if not re.fullmatch(MONTH_PATTERN, value):
+        return value  # the field's pattern reports it
+    if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
+        raise serializers.ValidationError(_("A month between %(first)s-01 and %(last)s-12.")
+                                          % {"first": FIRST_YEAR, "last": LAST_YEAR})
+    return value
+
+
 class ComplianceQuerySerializer(serializers.Serializer):
-    start = serializers.RegexField(MONTH_PATTERN, required=False, help_text=_("First month, YYYY-MM."))
-    end = serializers.RegexField(MONTH_PATTERN, required=False, help_text=_("Last month (included), YYYY-MM."))
+    start = serializers.RegexField(MONTH_PATTERN, required=False, validators=[month_in_range],
+                                   help_text=_("First month, YYYY-MM."))
+    end = serializers.RegexField(MONTH_PATTERN, required=False, validators=[month_in_range],
+                                 help_text=_("Last month (included), YYYY-MM."))
     group_by = serializers.ChoiceField(choices=[(k, k) for k in DIMENSIONS], default="definition")
     type = serializers.ChoiceField(choices=AgreementType.choices, default=AgreementType.SLA)
     format = serializers.ChoiceField(choices=[("json", "JSON"), ("csv", "CSV")], default="json", required=False,

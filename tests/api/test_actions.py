@@ -97,13 +97,18 @@ def test_resolving_parent_resolves_children(agent_api, incident, make_incident):
 # --- Assignment and escalation --------------------------------------------------------------
 
 
-def test_assign_team_and_agent_then_reassign_to_me(agent_api, api, incident, agent, other_team, other_agent):
+def test_assign_team_and_agent_then_reassign_to_me(agent_api, api, incident, agent, team, other_team,
+                                                  other_agent):
     response = agent_api.post(url(incident.number, "assign"), {"team": other_team.pk, "assignee": other_agent.pk},
                               format="json")
     assert response.status_code == 200, response.data
     assert response.data["team"]["id"] == other_team.pk and response.data["assignee"]["id"] == other_agent.pk
     response = agent_api.post(url(incident.number, "assign"), {"to_me": True}, format="json")
+    assert response.status_code == 409 and response.data["code"] == "not_team_member", "not my team: refused"
+    response = agent_api.post(url(incident.number, "assign"), {"team": team.pk}, format="json")
+    response = agent_api.post(url(incident.number, "assign"), {"to_me": True}, format="json")
     assert response.status_code == 200 and response.data["assignee"]["id"] == agent.pk
+    assert response.data["team"]["id"] == team.pk
     response = agent_api.post(url(incident.number, "assign"), {"team": None}, format="json")
     assert response.data["team"] is None and response.data["assignee"] is None
 
@@ -147,17 +152,28 @@ def test_escalate_field_errors(agent_api, incident):
     assert response.status_code == 400 and "team" in response.data
 
 
-def test_major_incident_flag(agent_api, incident):
-    response = agent_api.post(url(incident.number, "major"), {"major": True}, format="json")
+def test_major_incident_flag(api, lead, agent_api, incident):
+    lead_api = api(lead)
+    response = lead_api.post(url(incident.number, "major"), {"major": True}, format="json")
     assert response.status_code == 409 and response.data["code"] == "not_p1"
     agent_api.patch(url(incident.number), {"impact": 1, "urgency": 1}, format="json")
-    response = agent_api.post(url(incident.number, "major"), {"major": True}, format="json")
+    response = lead_api.post(url(incident.number, "major"), {"major": True}, format="json")
     assert response.status_code == 200 and response.data["major"] is True
     assert [r["number"] for r in agent_api.get("/api/v1/incidents/", {"major": "true"}).data["results"]] == [
         incident.number]
-    response = agent_api.post(url(incident.number, "major"), {"major": False}, format="json")
+    response = lead_api.post(url(incident.number, "major"), {"major": False}, format="json")
     assert response.data["major"] is False
-    assert agent_api.post(url(incident.number, "major"), {}, format="json").status_code == 400
+    assert lead_api.post(url(incident.number, "major"), {}, format="json").status_code == 400
+
+
+def test_an_agent_may_not_declare_or_clear_a_major_incident(api, lead, agent_api, make_incident):
+    p1 = make_incident(impact=1, urgency=1)
+    response = agent_api.post(url(p1.number, "major"), {"major": True}, format="json")
+    assert response.status_code == 403 and response.data["code"] == "major_incident_not_permitted"
+    assert "team leads" in response.data["detail"]
+    assert api(lead).post(url(p1.number, "major"), {"major": True}, format="json").status_code == 200
+    response = agent_api.post(url(p1.number, "major"), {"major": False}, format="json")
+    assert response.status_code == 403 and agent_api.get(url(p1.number)).data["major"] is True
 
 
 # --- Parent, merge --------------------------------------------------------------------------

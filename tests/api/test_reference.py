@@ -45,7 +45,8 @@ def test_token_refused_for_disabled_account(anonymous_api, requester):
     assert anonymous_api.post(TOKEN, {"username": "alice", "password": "password"}).status_code == 400
 
 
-def test_token_guessing_is_throttled_per_address(anonymous_api, requester):
+def test_token_guessing_is_throttled_per_address(anonymous_api, requester, settings):
+    settings.LOGIN_FAILURE_LIMIT = settings.LOGIN_ADDRESS_FAILURE_LIMIT = 100  # the rate throttle alone
     wrong = {"username": "alice", "password": "guess"}
     answers = [anonymous_api.post(TOKEN, wrong, format="json").status_code for _ in range(10)]
     assert answers == [400] * 10

@@ -39,9 +39,15 @@ def browser():
         browser.close()
 
 
+# What the browser reports when the Content-Security-Policy blocks something (an inline script, a handler).
+CSP_VIOLATIONS: list[str] = []
+
+
 def log_in(browser, live_server, user, next_path):
     page = browser.new_page()
     page.set_default_timeout(15_000)
+    page.on("console", lambda message: CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.get_by_label(re.compile("user", re.I)).fill(user.username)
     page.get_by_label(re.compile("password", re.I)).fill("password")
@@ -103,3 +109,4 @@ def report_resolve_confirm(browser, live_server, requester, agent, team, service
     ticket.refresh_from_db()
     assert ticket.state == IncidentState.CLOSED
     assert ticket.closed_at is not None
+    assert CSP_VIOLATIONS == []

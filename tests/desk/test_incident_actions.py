@@ -193,16 +193,28 @@ def test_hierarchical_escalation_notifies_the_lead(agent_client, incident, lead)
 
 # --- Major, parent, merge ---------------------------------------------------------------------
 
-def test_major_only_for_p1(agent_client, incident, make_incident):
-    response = post_versioned(agent_client, url("major", incident), incident, {"major-major": "1"}, prefix="major")
+def test_major_only_for_p1(client, lead, incident, make_incident):
+    client.force_login(lead)
+    response = post_versioned(client, url("major", incident), incident, {"major-major": "1"}, prefix="major")
     assert response.status_code == 302
     assert any("Only P1" in m for m in flashed(response))
     assert not fresh(incident).incident.major
     p1 = make_incident(impact=1, urgency=1)
-    post_versioned(agent_client, url("major", p1), p1, {"major-major": "1"}, prefix="major")
+    assert "Declare major incident" in client.get(detail(p1)).content.decode()
+    post_versioned(client, url("major", p1), p1, {"major-major": "1"}, prefix="major")
     assert fresh(p1).incident.major
-    post_versioned(agent_client, url("major", p1), p1, {"major-major": "0"}, prefix="major")
+    post_versioned(client, url("major", p1), p1, {"major-major": "0"}, prefix="major")
     assert not fresh(p1).incident.major
+
+
+def test_an_agent_neither_sees_nor_uses_the_major_incident_button(agent_client, make_incident, lead):
+    p1 = make_incident(impact=1, urgency=1)
+    html = agent_client.get(detail(p1)).content.decode()
+    assert "Declare major incident" not in html and url("major", p1) not in html
+    response = post_versioned(agent_client, url("major", p1), p1, {"major-major": "1"}, prefix="major")
+    assert response.status_code == 403 and not fresh(p1).incident.major
+    services.incident_set_major(ticket=p1, actor=lead, major=True)
+    assert "Clear the major-incident flag" not in agent_client.get(detail(p1)).content.decode()
 
 
 def test_set_and_clear_parent(agent_client, incident, make_incident):

@@ -29,9 +29,9 @@ def make_queue_rows(make_incident, *, agent, team, n):
     """n incidents assigned to the agent and n unassigned in the agent's team; all P1 and major."""
     for i in range(n):
         mine = make_incident(title=f"Assigned {i}", impact=1, urgency=1, team=team, assignee=agent, actor=agent)
-        services.incident_set_major(ticket=mine, actor=agent, major=True)
+        services.incident_set_major(ticket=mine, actor=team.lead, major=True)
         theirs = make_incident(title=f"Waiting {i}", impact=1, urgency=1, team=team, actor=agent)
-        services.incident_set_major(ticket=theirs, actor=agent, major=True)
+        services.incident_set_major(ticket=theirs, actor=team.lead, major=True)
         for ticket in (mine, theirs):  # SLA clocks (P1: response due in 15 min), as after the commit
             clocks_recompute(ticket_id=ticket.pk)
 
@@ -73,7 +73,7 @@ def test_tabs(agent_client, make_incident, agent, other_agent, team, other_team)
     team_unassigned = make_incident(title="Team unassigned", team=team, actor=agent)
     elsewhere = make_incident(title="Elsewhere", team=other_team, assignee=other_agent, actor=agent)
     major = make_incident(title="Major", impact=1, urgency=1, team=other_team, actor=agent)
-    services.incident_set_major(ticket=major, actor=agent, major=True)
+    services.incident_set_major(ticket=major, actor=team.lead, major=True)
     done = make_incident(title="Done", team=team, assignee=agent, actor=agent)
     services.incident_transition(ticket=done, actor=agent, to=IncidentState.RESOLVED,
                                  resolution_code="solved_permanently", resolution_notes="Fixed.")

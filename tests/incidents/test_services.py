@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from accounts import roles
+from accounts.factories import UserFactory
 from esm.errors import DomainError, NotPermitted, StaleVersion, TransitionNotAllowed
 from incidents import services
 from incidents.choices import IncidentState as S
@@ -200,13 +202,27 @@ def test_hierarchical_escalation_notifies_lead(make_incident, agent, team, lead,
     assert any(lead.email in m.to and "escalated" in m.subject.lower() for m in mail.outbox)
 
 
-def test_major_only_for_p1(make_incident, agent):
+def test_major_only_for_p1(make_incident, lead):
     low = make_incident(impact=3, urgency=3)
     with pytest.raises(DomainError):
-        services.incident_set_major(ticket=low, actor=agent, major=True)
+        services.incident_set_major(ticket=low, actor=lead, major=True)
     high = make_incident(impact=1, urgency=1)
-    services.incident_set_major(ticket=high, actor=agent, major=True)
+    services.incident_set_major(ticket=high, actor=lead, major=True)
     assert Incident.objects.get(pk=high.pk).major
+
+
+@pytest.mark.parametrize("role", [roles.AGENT, roles.PROBLEM_MANAGER])
+def test_only_people_who_run_major_incidents_declare_or_clear_them(make_incident, lead, role):
+    other = UserFactory(username="someone", roles=[role])
+    ticket = make_incident(impact=1, urgency=1)
+    with pytest.raises(NotPermitted) as refused:
+        services.incident_set_major(ticket=ticket, actor=other, major=True)
+    assert refused.value.code == "major_incident_not_permitted"
+    assert not Incident.objects.get(pk=ticket.pk).major
+    services.incident_set_major(ticket=ticket, actor=lead, major=True)
+    with pytest.raises(NotPermitted):
+        services.incident_set_major(ticket=ticket, actor=other, major=False)
+    assert Incident.objects.get(pk=ticket.pk).major
 
 
 def test_parent_resolution_cascades_and_blocks_close(make_incident, agent, requester, other_requester):
