@@ -10,7 +10,7 @@ generator's skew), always the first 51 rows. For each: rows matched (counted onc
 p50/p95/max of ``--runs`` executions, and which GIN indexes the plan uses (T: title and
 description, R: replies, N: work notes, P: resolution notes). The slowest plan is printed.
 
-Budget: ticket search incl. Korean text, p95 < 100 ms at 1,000,000 tickets.
+Budget (bench/README.md): ticket search incl. Korean text, p95 < 100 ms at 1,000,000 tickets.
 """
 
 import argparse

@@ -59,6 +59,7 @@ class ImpactNode:
     criticality: int = 3
     is_service: bool = False
     via_group: str = ""
+    via: str = ""  # the relationship and parent it was reached through, for pages (filled by the CI page)
     open_incidents: int = 0
     open_problems: int = 0
     open_changes: int = 0

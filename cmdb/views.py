@@ -8,8 +8,7 @@ input kept. The CMDB sits below the service desk, so it has its own small access
 import functools
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Team, User
-from accounts.views import redirect_to_portal
+from accounts.models import Team
+from esm.access import console_guard
 from esm.errors import DomainError, StaleVersion
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
@@ -27,6 +26,7 @@ from .attributes import ClassCatalogue
 from .choices import CRITICALITY_BADGE, STATUS_BADGE, Environment, LifecycleStatus
 from .filters import CIFilterSet
 from .forms import CIForm, RelateForm
+from .history import ci_history_entries
 from .impact import DEFAULT_DEPTH, DOWNSTREAM, MAX_DEPTH, UPSTREAM, impact_analysis
 from .models import ConfigurationItem, RedundancyGroup, Relationship
 from .permissions import can_edit_cmdb, can_read_cmdb
@@ -35,7 +35,6 @@ from .queries import (
     DEFAULT_CI_ORDERING,
     STALE_ORDERINGS,
     ci_detail_queryset,
-    ci_history,
     ci_list_queryset,
     relationships_of,
     stale_cis,
@@ -49,25 +48,8 @@ TABLE_LIMIT = 500
 HISTORY_SHOWN = 30
 
 
-def _guard(check):
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                if not can_read_cmdb(request.user):  # requesters: the portal is their place
-                    return redirect_to_portal(request)
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-reader_required = _guard(can_read_cmdb)  # every desk role
-editor_required = _guard(can_edit_cmdb)  # configuration managers and administrators
+reader_required = console_guard(can_read_cmdb)  # every desk role
+editor_required = console_guard(can_edit_cmdb, staff=can_read_cmdb)  # configuration managers and administrators
 
 
 def _ci(pk: int) -> ConfigurationItem:
@@ -154,18 +136,28 @@ def _graph(result) -> dict:
     return {"elements": nodes + edges, "direction": result.direction}
 
 
-def _history(ci: ConfigurationItem) -> list:
-    events = list(ci_history(ci)[:HISTORY_SHOWN])
-    ids = {(e.pgh_context or {}).get("actor") or (e.pgh_context or {}).get("user") for e in events}
-    users = User.objects.in_bulk([i for i in ids if isinstance(i, int)])
-    for event in events:
-        context = event.pgh_context or {}
-        event.who = users.get(context.get("actor") or context.get("user"))
-        event.via = context.get("service") or context.get("task") or context.get("url") or ""
-        event.kind = event.pgh_obj_model.split(".")[-1]
-        skip = {"updated_at", "version"}
-        event.changes = [(k, v[0], v[1]) for k, v in sorted((event.pgh_diff or {}).items()) if k not in skip]
-    return events
+def _add_via(result) -> None:
+    """What each node was reached through: "runs on db-01" (upstream) or "hosts web-01" (downstream).
+
+    The walk gives each node one parent; the relationship between the two is read in one query.
+    """
+    by_id = {n.id: n for n in result.nodes}
+    pairs = {(n.id, n.parent_id) for n in result.nodes if n.parent_id in by_id}
+    if not pairs:
+        return
+    ids = {i for pair in pairs for i in pair}
+    types = {}
+    for source, target, name, reverse_name in (Relationship.objects.filter(source_id__in=ids, target_id__in=ids)
+                                               .values_list("source_id", "target_id", "type__name",
+                                                            "type__reverse_name").order_by("id")):
+        types.setdefault((source, target), name)
+        types.setdefault(("reverse", target, source), reverse_name)
+    for node_id, parent_id in pairs:
+        if result.direction == UPSTREAM:  # the node depends on its parent: "web-01 runs on db-01"
+            phrase = types.get((node_id, parent_id), "")
+        else:  # the parent depends on the node: "db-01 hosts web-01"
+            phrase = types.get(("reverse", node_id, parent_id), "")
+        by_id[node_id].via = f"{phrase} {by_id[parent_id].name}".strip()
 
 
 @reader_required
@@ -174,6 +166,7 @@ def ci_detail(request, pk: int):
     ci = _ci(pk)
     direction, depth = _impact_params(request)
     result = impact_analysis(ci, direction=direction, depth=depth, limit=TABLE_LIMIT)
+    _add_via(result)
     outgoing, incoming = relationships_of(ci)
     catalogue = ClassCatalogue()
     definitions = catalogue.attributes_for(ci.ci_class_id)
@@ -193,7 +186,7 @@ def ci_detail(request, pk: int):
         "depth": depth,
         "max_depth": MAX_DEPTH,
         "graph_limit": GRAPH_LIMIT,
-        "history": _history(ci),
+        "history": ci_history_entries(ci, HISTORY_SHOWN),
         "status_badge": STATUS_BADGE,
         "criticality_badge": CRITICALITY_BADGE,
         "can_edit": can_edit_cmdb(request.user),

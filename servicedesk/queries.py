@@ -13,9 +13,18 @@ from accounts.models import Team
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
 from cmdb.models import ConfigurationItem
 
+from . import registry
 from .models import Category, Comment, Ticket, TimelineEntry
 
-NUMBER_RE = re.compile(r"^\s*(INC|REQ|PRB|CHG)\d{1,12}\s*$", re.IGNORECASE)
+NUMBER_RE = re.compile(r"^\s*([A-Za-z]{2,6})\d{1,12}\s*$")
+
+
+def is_ticket_number(text: str) -> bool:
+    """``INC0001042`` (any registered process's prefix, any case, surrounding spaces allowed)."""
+    match = NUMBER_RE.match(text or "")
+    return bool(match) and match.group(1).upper() in registry.number_prefixes()
+
+
 HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]+")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_SEARCH_TERMS = 12
@@ -124,7 +133,7 @@ def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
     text = (text or "").strip()
     if not text:
         return qs
-    if NUMBER_RE.match(text):
+    if is_ticket_number(text):
         return qs.filter(number=text.strip().upper())
     query = search_query(text)
     if query is None:
@@ -144,8 +153,9 @@ def queue_filter(user, queue: str) -> Q:
         return Q(active=True, team__in=user.teams.values("pk"))
     if queue == "unassigned":
         return Q(active=True, assignee__isnull=True)
-    if queue == "major":
-        return Q(active=True, incident__major=True)
+    for extra in registry.extra_queues():  # a process's own (e.g. major incidents)
+        if extra.name == queue:
+            return extra.condition(user)
     if queue == "breaching":
         soon = timezone.now() + timedelta(minutes=settings.SLA_BREACHING_SOON_MINUTES)
         return Q(active=True, sla_due_at__lte=soon)
@@ -169,7 +179,7 @@ DEFAULT_TICKET_ORDERING = "priority"
 
 def ticket_list_queryset(user) -> QuerySet:
     return tickets_visible_to(user).select_related(
-        "requester", "team", "assignee", "category", "service", "incident"
+        "requester", "team", "assignee", "category", "service", *registry.details_relations()
     )
 
 

@@ -1,32 +1,33 @@
 """Every write of the SLA app: clocks recomputed from history, definitions and calendars edited by
-service level managers, escalation actions. Atomic, keyword-only, explicit actor (DESIGN rule 1).
+service level managers, escalation actions. Atomic, keyword-only, explicit actor (docs/architecture.md, rule 1).
 
 The breach scan lives in ``sla.scan``; it only reads what ``clocks_recompute`` stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from esm.errors import NotPermitted
+from esm.errors import NotPermitted, StaleVersion
+from esm.queueing import enqueue_on_commit
 from esm.services import service
 from servicedesk.models import Ticket
 
-from .calendar import BusinessCalendar, business_calendar
-from .choices import BREACH, AgreementType, ClockState, Metric
+from .choices import BREACH, AgreementType, ClockState, DateKind, EscalationAction, Metric
 from .clocks import ClockValue, Window, compute, team_stints
-from .history import build_history, entries_for, hold_reasons_for, team_ids_by_name
+from .definitions import DefinitionSet, Loaded, definitions
+from .history import build_history, entries_for
 from .models import Calendar, Clock, ClockEvent, EscalationRule, Recomputation, SlaDefinition, SlaTarget
+from .tasks import recompute_definition
 
 log = logging.getLogger(__name__)
 
@@ -40,100 +41,6 @@ def can_manage_sla(user) -> bool:
 def require_manager(actor) -> None:
     if not can_manage_sla(actor):
         raise NotPermitted(_("Only service level managers can change service levels."))
-
-
-# --- Definitions, loaded once per process and refreshed when they change --------------------
-
-
-@dataclass
-class Loaded:
-    obj: SlaDefinition
-    calendar: BusinessCalendar
-    targets: dict[str, int]
-    services: set[int]
-    categories: set[int]
-    organisations: set[int]
-    teams: set[int]
-    rules: list[EscalationRule]
-    thresholds: list[int] = field(default_factory=list)
-
-    def matches(self, ticket, team_id: int | None = None) -> bool:
-        d = self.obj
-        if d.kinds and ticket.kind not in d.kinds:
-            return False
-        if d.priorities and ticket.priority not in d.priorities:
-            return False
-        if self.services and ticket.service_id not in self.services:
-            return False
-        if self.categories and ticket.category_id not in self.categories and (
-                ticket.category_id is None or ticket.category.parent_id not in self.categories):
-            return False
-        if self.organisations and ticket.organisation_id not in self.organisations:
-            return False
-        return not (self.teams and team_id not in self.teams)
-
-
-@dataclass
-class DefinitionSet:
-    key: str
-    by_type: dict[str, list[Loaded]]
-    by_id: dict[int, Loaded]
-
-    def first(self, type_: str, ticket, team_id: int | None = None) -> Loaded | None:
-        return next((d for d in self.by_type.get(type_, []) if d.matches(ticket, team_id)), None)
-
-
-_DEFINITIONS: DefinitionSet | None = None
-_DEFINITIONS_LOCK = threading.Lock()
-
-
-STAMP_SQL = """
-SELECT (SELECT max(updated_at)::text || count(*) FROM sla_sladefinition),
-       (SELECT max(updated_at)::text || count(*) FROM sla_calendar),
-       (SELECT md5(string_agg(concat_ws(':', id, definition_id, metric, seconds), ',' ORDER BY id)) FROM sla_slatarget),
-       (SELECT md5(string_agg(concat_ws(':', id, definition_id, metric, threshold, action, team_id, active), ','
-                              ORDER BY id)) FROM sla_escalationrule)
-"""
-
-
-def _stamp() -> str:
-    """Changes whenever a definition, calendar, target or rule does (small tables: one cheap query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        raw = "|".join(str(v) for v in cursor.fetchone())
-    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:10]
-
-
-def definitions() -> DefinitionSet:
-    """Active definitions with their calendars, targets, match sets and rules (one stamp query when cached)."""
-    global _DEFINITIONS
-    key = _stamp()
-    if _DEFINITIONS is not None and _DEFINITIONS.key == key:
-        return _DEFINITIONS
-    with _DEFINITIONS_LOCK:
-        rows = (SlaDefinition.objects.filter(active=True).select_related("calendar")
-                .prefetch_related("targets", "services", "categories", "organisations", "teams",
-                                  "calendar__hours", "calendar__dates", "escalations")
-                .order_by("type", "order", "id"))
-        by_type: dict[str, list[Loaded]] = {}
-        by_id: dict[int, Loaded] = {}
-        for d in rows:
-            rules = [r for r in d.escalations.all() if r.active]
-            loaded = Loaded(
-                obj=d, calendar=business_calendar(d.calendar), targets={t.metric: t.seconds for t in d.targets.all()},
-                services={s.pk for s in d.services.all()}, categories={c.pk for c in d.categories.all()},
-                organisations={o.pk for o in d.organisations.all()}, teams={t.pk for t in d.teams.all()},
-                rules=rules,
-                thresholds=sorted({*(p for p in d.warn_at if 0 < p < BREACH), *(r.threshold for r in rules), BREACH}),
-            )
-            by_type.setdefault(d.type, []).append(loaded)
-            by_id[d.pk] = loaded
-        _DEFINITIONS = DefinitionSet(key=key, by_type=by_type, by_id=by_id)
-        return _DEFINITIONS
-
-
-def loaded_definition(definition_id: int) -> Loaded | None:
-    return definitions().by_id.get(definition_id)
 
 
 # --- Clocks from history --------------------------------------------------------------------
@@ -181,36 +88,36 @@ def _next_check(value: ClockValue, recorded: set[int], now: datetime) -> tuple[d
     return pending[0]
 
 
-def _hold_reasons(ticket) -> tuple[str | None, list[str]]:
-    state, by_ticket = hold_reasons_for(ticket.kind, [ticket.pk])
-    return state, by_ticket.get(ticket.pk, [])
-
-
 def clocks_recompute(*, ticket_id: int, now: datetime | None = None, force: bool = False, reason: str = "",
-                     actor: User | None = None) -> list[Clock]:
+                     actor: User | None = None, only_if_dirty: bool = False) -> list[Clock]:
     """Derive every clock of a ticket from its history and the definitions that match it now.
 
     Cheap when nothing changed (the history mark matches). A clock whose agreement or target
     changes is a re-target, recorded as a ``Recomputation`` with the before and after values.
+    Clears the ticket's "clocks dirty" mark; with ``only_if_dirty`` (lifecycle signals, the sweep)
+    a ticket without the mark is left alone after one query, so the signals of one change
+    recompute once. The ticket row is locked (``FOR NO KEY UPDATE``), so recomputes of one ticket
+    queue behind each other and the history read is never older than the mark cleared.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
-        if ticket is None:
+        ticket = (Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("category")
+                  .filter(pk=ticket_id).first())
+        if ticket is None or (only_if_dirty and ticket.sla_dirty_since is None):
             return []
+        derived.count += 1
         defs = definitions()
         existing = {(c.type, c.metric, c.team_id, c.segment): c
                     for c in Clock.objects.select_for_update().filter(ticket_id=ticket_id)}
         entries = entries_for([ticket_id])[ticket_id]
         max_id = max((e[0] for e in entries), default=0)
         mark = f"{max_id}:{ticket.version}:{defs.key}"
-        if not force and existing and all(c.history_mark == mark for c in existing.values()):
+        if (not force and existing and all(c.history_mark == mark for c in existing.values())) or (
+                not existing and not any(defs.by_type.values())):
+            if ticket.sla_dirty_since is not None:
+                Ticket.objects.filter(pk=ticket_id).update(sla_dirty_since=None)
             return list(existing.values())
-        if not existing and not any(defs.by_type.values()):
-            return []
-        hold_state, reasons = _hold_reasons(ticket)
-        history = build_history(ticket, entries, teams=team_ids_by_name({ticket_id: entries}),
-                                hold_state=hold_state, reasons=reasons, max_id=max_id)
+        history = build_history(ticket, entries, max_id=max_id)
         values = expected_clocks(ticket, history, defs, now)
         recorded: dict[int, set[int]] = {}
         if existing:
@@ -264,9 +171,33 @@ def clocks_recompute(*, ticket_id: int, now: datetime | None = None, force: bool
         # The queue sorts and filters on the nearest running due time, kept on the ticket row
         # (indexed there; servicedesk cannot join the clocks it does not know about).
         nearest = min((c.due_at for c in kept if c.state == ClockState.RUNNING and c.due_at), default=None)
-        if ticket.sla_due_at != nearest:
-            Ticket.objects.filter(pk=ticket_id).update(sla_due_at=nearest)
+        if ticket.sla_due_at != nearest or ticket.sla_dirty_since is not None:
+            Ticket.objects.filter(pk=ticket_id).update(sla_due_at=nearest, sla_dirty_since=None)
         return kept
+
+
+class _Counter(threading.local):
+    count = 0
+
+
+# How many times clocks were derived in this thread (the recompute passed the dirty check); tests
+# read it to show that one business change recomputes once.
+derived = _Counter()
+
+
+def clocks_sweep_dirty(*, older_than: float | None = None, batch: int = 200, now: datetime | None = None) -> int:
+    """Recompute tickets whose "clocks dirty" mark is older than ``older_than`` seconds (beat).
+
+    The after-commit recompute normally clears the mark within milliseconds; one still there was
+    left by a process that died between its commit and the recompute, or by a failed recompute.
+    """
+    older_than = settings.SLA_DIRTY_SWEEP_AFTER if older_than is None else older_than
+    now = now or timezone.now()
+    ids = list(Ticket.objects.filter(sla_dirty_since__lt=now - timedelta(seconds=older_than))
+               .order_by("sla_dirty_since").values_list("id", flat=True)[:batch])
+    for pk in ids:
+        recompute_after_change(pk, "swept", now=now)
+    return len(ids)
 
 
 def clocks_rebuild(*, ticket_ids=None, reason: str = "rebuild", actor: User | None = None, batch: int = 500,
@@ -283,10 +214,10 @@ def clocks_rebuild(*, ticket_ids=None, reason: str = "rebuild", actor: User | No
     return done
 
 
-def recompute_after_change(ticket_id: int, reason: str) -> None:
+def recompute_after_change(ticket_id: int, reason: str, now: datetime | None = None) -> None:
     """Signal handlers' entry point (after commit): never let a clock problem break the request."""
     try:
-        clocks_recompute(ticket_id=ticket_id, reason=reason)
+        clocks_recompute(ticket_id=ticket_id, reason=reason, only_if_dirty=True, now=now)
     except Exception:  # the scan keeps working on the last stored values; the rebuild command repairs
         log.exception("SLA clocks of ticket %s could not be recomputed", ticket_id)
 
@@ -299,22 +230,72 @@ DEFINITION_M2M = {"services", "categories", "organisations", "teams"}
 
 
 def _queue_definition_recompute(definition: SlaDefinition, actor: User | None) -> None:
-    from esm.queueing import enqueue_on_commit
-
-    from .tasks import recompute_definition
-
     enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
+
+
+def version_stamp(obj) -> str:
+    """Definitions and calendars carry no version column: their ``updated_at`` (to the microsecond,
+    moved by every save) is the stamp a page sends back for optimistic locking."""
+    return obj.updated_at.isoformat() if obj is not None and obj.updated_at else ""
+
+
+def _check_stamp(model, obj, expected_version: str | None):
+    """Lock the row and refuse the write when it changed since the page was read."""
+    if obj is None or obj.pk is None:
+        return obj
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    if expected_version is not None and version_stamp(locked) != expected_version:
+        raise StaleVersion(current_version=version_stamp(locked))
+    return locked
+
+
+ESCALATION_FIELDS = {"id", "metric", "threshold", "action", "team", "active"}
+
+
+def _save_escalations(definition: SlaDefinition, rules: list[dict]) -> None:
+    """Change the listed rules (by ``id``) and add new ones. Rules are never deleted here, because the
+    runs they caused refer to them: switch one off with ``active``."""
+    existing = {r.pk: r for r in definition.escalations.all()}
+    errors = {}
+    cleaned = []
+    for index, item in enumerate(rules):
+        unknown = set(item) - ESCALATION_FIELDS
+        rule = existing.get(item.get("id")) if item.get("id") else EscalationRule(definition=definition)
+        if unknown or rule is None:
+            errors[f"escalations.{index}"] = _("Unknown escalation rule.")
+            continue
+        for name in ("metric", "threshold", "action", "team", "active"):
+            if name in item:
+                setattr(rule, name, item[name])
+        rule.metric = rule.metric or ""
+        if rule.metric and rule.metric not in Metric.values:
+            errors[f"escalations.{index}.metric"] = _("Unknown metric.")
+        if not isinstance(rule.threshold, int) or not 1 <= rule.threshold <= BREACH:
+            errors[f"escalations.{index}.threshold"] = _("Escalate at 1 to 100 % of the target.")
+        if rule.action not in EscalationAction.values:
+            errors[f"escalations.{index}.action"] = _("Choose an action.")
+        elif rule.action == EscalationAction.REASSIGN_TEAM and rule.team is None:
+            errors[f"escalations.{index}.team"] = _("Reassigning needs the team to reassign to.")
+        cleaned.append(rule)
+    if errors:
+        raise ValidationError(errors)
+    for rule in cleaned:
+        rule.save()
 
 
 @service
 def definition_save(*, actor: User, definition: SlaDefinition | None = None, targets: dict[str, int] | None = None,
+                    escalations: list[dict] | None = None, expected_version: str | None = None,
                     **fields) -> SlaDefinition:
-    """Create or change an SLA definition; affected clocks are recomputed from history afterwards."""
+    """Create or change an SLA definition; affected clocks are recomputed from history afterwards.
+
+    ``expected_version`` (the ``version_stamp`` the page read) refuses a stale save with ``StaleVersion``.
+    """
     require_manager(actor)
     unknown = set(fields) - DEFINITION_FIELDS - DEFINITION_M2M
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    definition = definition or SlaDefinition()
+    definition = _check_stamp(SlaDefinition, definition, expected_version) or SlaDefinition()
     for name, value in fields.items():
         if name not in DEFINITION_M2M:
             setattr(definition, name, value)
@@ -330,16 +311,56 @@ def definition_save(*, actor: User, definition: SlaDefinition | None = None, tar
         definition.targets.exclude(metric__in=list(targets)).delete()
         for metric, seconds in targets.items():
             SlaTarget.objects.update_or_create(definition=definition, metric=metric, defaults={"seconds": seconds})
+    if escalations is not None:
+        _save_escalations(definition, escalations)
     _queue_definition_recompute(definition, actor)
     return definition
 
 
+def _check_hours(hours: list[tuple]) -> None:
+    errors = {}
+    seen = set()
+    for index, (weekday, start, end) in enumerate(hours):
+        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            errors[f"hours.{index}.weekday"] = _("Choose a weekday.")
+        elif start is None or end is None:
+            errors[f"hours.{index}"] = _("Give both the start and the end.")
+        elif (weekday, start) in seen:
+            errors[f"hours.{index}"] = _("This weekday already has hours starting then.")
+        seen.add((weekday, start))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_dates(dates: list[dict]) -> None:
+    errors = {}
+    seen = set()
+    for index, item in enumerate(dates):
+        kind = item.get("kind", DateKind.CLOSED)
+        key = (item.get("date"), kind, item.get("start"))
+        if item.get("date") is None:
+            errors[f"dates.{index}.date"] = _("Give the date.")
+        elif kind not in DateKind.values:
+            errors[f"dates.{index}.kind"] = _("Unknown kind of date.")
+        elif kind == DateKind.OPEN and (item.get("start") is None or item.get("end") is None):
+            errors[f"dates.{index}"] = _("An extra working day needs its hours.")
+        elif key in seen:
+            errors[f"dates.{index}"] = _("This date is listed twice.")
+        seen.add(key)
+    if errors:
+        raise ValidationError(errors)
+
+
 @service
 def calendar_save(*, actor: User, calendar: Calendar | None = None, hours: list[tuple] | None = None,
-                  dates: list[dict] | None = None, **fields) -> Calendar:
+                  dates: list[dict] | None = None, expected_version: str | None = None, **fields) -> Calendar:
     """Create or change a calendar with its weekly hours and dates; clocks on it are recomputed."""
     require_manager(actor)
-    calendar = calendar or Calendar()
+    if hours is not None:
+        _check_hours(hours)
+    if dates is not None:
+        _check_dates(dates)
+    calendar = _check_stamp(Calendar, calendar, expected_version) or Calendar()
     for name in ("name", "time_zone", "holiday_country", "holiday_subdivision", "description"):
         if name in fields:
             setattr(calendar, name, fields[name])

@@ -76,6 +76,13 @@ def test_demo_has_people_in_every_role_and_incidents_in_every_state(django_captu
     assert Incident.objects.filter(merged_into__isnull=False).count() >= 3
     assert TimeEntry.objects.exists() and Comment.objects.filter(public=False).exists()
 
+    # The estate is credited to the seeding, not to the last agent's service (nested pghistory
+    # contexts share the outer one's metadata).
+    created = Events.objects.across("cmdb.ConfigurationItemEvent").filter(pgh_label="insert")
+    contexts = [e.pgh_context or {} for e in created]
+    assert contexts and all(c.get("source") == "seed_demo" and not c.get("actor") for c in contexts)
+    assert not any(c.get("service") == "incident_open" for c in contexts)
+
 
 def test_timelines_are_spread_over_the_history_and_consistent(django_capture_on_commit_callbacks):
     seed(django_capture_on_commit_callbacks)

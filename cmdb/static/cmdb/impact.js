@@ -12,6 +12,9 @@
       container: box,
       elements: graph.elements,
       wheelSensitivity: 0.3,
+      // Fitting a graph of one or two nodes would blow them up to the whole box: cap the zoom.
+      maxZoom: 1.5,
+      minZoom: 0.1,
       style: [
         { selector: "node", style: { "label": "data(label)", "font-size": 9, "background-color": "#6c757d", "width": 14, "height": 14, "text-valign": "bottom", "text-margin-y": 3 } },
         { selector: "node[?service]", style: { "background-color": "#dc3545", "shape": "round-rectangle", "width": 22, "height": 16, "font-weight": "bold" } },
