@@ -13,7 +13,7 @@ now, for incidents and every process after them:
    column not read is loaded on access (a query the tests would count), never wrong.
 
 Panels from higher layers (SLA clocks, affected services) answer in a fixed number of queries on
-their own; see ``servicedesk.extensions``.
+their own; see ``servicedesk.registry``.
 """
 
 from dataclasses import dataclass, field

@@ -25,8 +25,10 @@ from esm.batch import read_together
 from servicedesk.choices import EventKind, TicketKind
 from servicedesk.detail import TimelinePage, read_around, ticket_row, timeline_page_from, timeline_page_reads
 from servicedesk.models import Attachment, Ticket
+from servicedesk.registry import state_of
 from servicedesk.rendering import render_markdown
-from servicedesk.workflow import State, state_of
+from servicedesk.timeline import field_label, note_text
+from servicedesk.workflow import State
 
 from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
 
@@ -82,6 +84,7 @@ class TimelineItem:
     source: State | None = None
     target: State | None = None
     attachment: Attachment | None = None
+    note: str = ""  # a state change's note or an escalation's reason, in the reader's language
 
 
 def timeline_items(page: TimelinePage) -> list[TimelineItem]:
@@ -95,6 +98,7 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
         if attachment.comment_id:
             by_comment.setdefault(attachment.comment_id, []).append(attachment)
     items = []
+    ticket_kind = TicketKind.INCIDENT
     for entry in page.entries:
         item = TimelineItem(entry)
         data = entry.data or {}
@@ -107,9 +111,12 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
         elif entry.kind == EventKind.STATE:
             item.source = state_label(data.get("source"))
             item.target = state_label(data.get("target"))
+            item.note = note_text(data)
+        elif entry.kind == EventKind.ESCALATED:
+            item.note = note_text({**data, "note": "" if data.get("reason") == "functional" else data.get("reason")})
         elif entry.kind == EventKind.FIELDS:
             item.changes = [
-                (change.get("label", name), _shown(name, change.get("from")), _shown(name, change.get("to")))
+                (field_label(ticket_kind, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
                 for name, change in (data.get("changes") or {}).items()
             ]
         items.append(item)

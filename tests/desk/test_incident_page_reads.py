@@ -97,7 +97,7 @@ def test_edit_pickers_hold_the_current_value_until_opened(agent_client, make_inc
     choices = agent_client.get(reverse("desk-incidents:edit_choices", args=[ticket.number]),
                                HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-swap-oob="true"' in choices and "Payroll" in choices and "Hardware" in choices
-    assert f'<option value="{service.pk}" selected>' in choices
+    assert re.search(rf'<option value="{service.pk}" selected>', choices)
     # Without JavaScript: the link reloads the page with every choice and the form open.
     assert "?edit=all#edit" in html
     full = agent_client.get(detail_url(ticket, edit="all")).content.decode()
