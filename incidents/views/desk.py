@@ -22,6 +22,7 @@ from cmdb.impact import affected_services_cached
 from cmdb.models import ConfigurationItem
 from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
+from esm.widgets import options_html
 from servicedesk import services as desk_services
 from servicedesk.choices import PRIORITY_BADGE, TicketKind
 from servicedesk.detail import read_around
@@ -183,8 +184,8 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "edit_open": "edit_form" in bound or request.GET.get("edit") == "all",
         "edit_all_choices": all_choices,
         "assign_form": assign_form,
-        "assignee_groups": [(ticket.team, members)] if members else [],
-        "assign_selected": str(assign_form["assignee"].value() or ""),
+        "assignee_options": options_html([("", _("— nobody —")), *((m.pk, m.display_name) for m in members)],
+                                         {str(assign_form["assignee"].value() or "")}),
         "escalate_form": escalate_form,
         "lead_form": bound.get("lead_form") or EscalateForm(
             initial={**version, "level": "hierarchical"}, prefix="lead"),

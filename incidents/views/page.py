@@ -176,8 +176,10 @@ def older_timeline(ticket: Ticket, before: int | None) -> dict:
 # --- Around the incident --------------------------------------------------------------------
 
 
-def duplicates_read(ticket: Ticket):
-    return Ticket.objects.filter(incident__merged_into=ticket).order_by("id").values_list("id", "number", "title")[:50]
+def duplicates_read(ids: dict[str, int]) -> dict:
+    """The incidents merged into this one (an extra read of ``read_around``)."""
+    return {"duplicates": Ticket.objects.filter(incident__merged_into_id=ids["ticket"]).order_by("id")
+            .values_list("id", "number", "title")[:50]}
 
 
 def read_page(ticket: Ticket, user) -> dict:
@@ -185,7 +187,7 @@ def read_page(ticket: Ticket, user) -> dict:
     incident = ticket.incident
     around = read_around(ticket, user, tickets=[incident.merged_into_id] if incident.merged_into_id else [],
                          pickers=True, timeline=True, time_worked=True,
-                         extra={"duplicates": duplicates_read(ticket)})
+                         extra=duplicates_read, extra_shape="incident-duplicates")
     if incident.merged_into_id:
         incident.merged_into = around.tickets.get(incident.merged_into_id)
     ci_ids = [link.ci_id for link in around.ci_links] + ([ticket.service_id] if ticket.service_id else [])
