@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-pytestmark = pytest.mark.generated_client
+pytestmark = [pytest.mark.generated_client, pytest.mark.subprocess]
 
 IMPORT_EVERY_MODULE = """
 import importlib, pkgutil, sys
