@@ -155,6 +155,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_int("SLA_SCAN_SECONDS", 5)),
         "options": {"expires": 4},
     },
+    # Recomputes clocks left stale by a process that died between a commit and its recompute.
+    "sla.sweep_dirty_clocks": {
+        "task": "sla.sweep_dirty_clocks",
+        "schedule": timedelta(seconds=env_int("SLA_DIRTY_SWEEP_SECONDS", 10)),
+        "options": {"expires": 9},
+    },
     # Re-queues notifications whose task was lost (Redis restarted, worker killed).
     "servicedesk.flush_outbox": {
         "task": "servicedesk.flush_outbox",
@@ -285,6 +291,7 @@ INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 5)
 SLA_SCAN_BATCH = env_int("SLA_SCAN_BATCH", 1000)  # clocks claimed per round of the breach scan
 SLA_SCAN_BUDGET = float(os.environ.get("SLA_SCAN_BUDGET", "3"))  # seconds one beat tick may spend
 SLA_REDRIVE_AFTER = env_int("SLA_REDRIVE_AFTER", 30)  # re-queue escalations still pending after this (s)
+SLA_DIRTY_SWEEP_AFTER = env_int("SLA_DIRTY_SWEEP_AFTER", 5)  # recompute clocks still marked dirty after this (s)
 CMDB_STALE_DAYS = env_int("CMDB_STALE_DAYS", 14)  # imported CIs unseen this long are flagged stale
 
 # --- Security ---------------------------------------------------------------------------------

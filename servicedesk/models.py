@@ -68,7 +68,7 @@ class TicketSequence(models.Model):
 
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
-    exclude=["search_document", "sla_due_at"],
+    exclude=["search_document", "sla_due_at", "sla_dirty_since"],
 )
 class Ticket(VersionedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=TicketKind.choices)
@@ -122,6 +122,9 @@ class Ticket(VersionedModel):
     # The nearest due time of the ticket's running SLA/OLA clocks, written by the SLA app
     # (sla/services.py): the queue's "time left" order and "breaching soon" queue walk its index.
     sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
+    # Set by every business write (in its transaction), cleared once the clocks are derived again:
+    # a recompute lost with a dying process is found by the sweep (sla.tasks.sweep_dirty_clocks).
+    sla_dirty_since = models.DateTimeField(_("SLA clocks stale since"), null=True, blank=True, editable=False)
     search_document = models.GeneratedField(
         expression=SearchDocument(F("title"), F("description")),
         output_field=SearchVectorField(),
@@ -155,6 +158,8 @@ class Ticket(VersionedModel):
             models.Index(fields=["sla_due_at", "id"], condition=Q(active=True, sla_due_at__isnull=False),
                          name="ticket_sla_due_idx"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["sla_dirty_since"], condition=Q(sla_dirty_since__isnull=False),
+                         name="ticket_sla_dirty_idx"),
             models.Index(fields=["requester", "opened_at"], name="ticket_requester_idx"),
             models.Index(fields=["organisation", "opened_at"], name="ticket_org_idx"),
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="ticket_parent_idx"),

@@ -25,8 +25,10 @@ from esm.batch import read_together
 from servicedesk.choices import EventKind, TicketKind
 from servicedesk.detail import TimelinePage, read_around, ticket_row, timeline_page_from, timeline_page_reads
 from servicedesk.models import Attachment, Ticket
+from servicedesk.registry import state_of
 from servicedesk.rendering import render_markdown
-from servicedesk.workflow import State, state_of
+from servicedesk.timeline import field_label, note_text
+from servicedesk.workflow import State
 
 from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
 
@@ -82,6 +84,7 @@ class TimelineItem:
     source: State | None = None
     target: State | None = None
     attachment: Attachment | None = None
+    note: str = ""  # a state change's note or an escalation's reason, in the reader's language
 
 
 def timeline_items(page: TimelinePage) -> list[TimelineItem]:
@@ -95,6 +98,7 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
         if attachment.comment_id:
             by_comment.setdefault(attachment.comment_id, []).append(attachment)
     items = []
+    ticket_kind = TicketKind.INCIDENT
     for entry in page.entries:
         item = TimelineItem(entry)
         data = entry.data or {}
@@ -107,9 +111,12 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
         elif entry.kind == EventKind.STATE:
             item.source = state_label(data.get("source"))
             item.target = state_label(data.get("target"))
+            item.note = note_text(data)
+        elif entry.kind == EventKind.ESCALATED:
+            item.note = note_text({**data, "note": "" if data.get("reason") == "functional" else data.get("reason")})
         elif entry.kind == EventKind.FIELDS:
             item.changes = [
-                (change.get("label", name), _shown(name, change.get("from")), _shown(name, change.get("to")))
+                (field_label(ticket_kind, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
                 for name, change in (data.get("changes") or {}).items()
             ]
         items.append(item)
@@ -169,8 +176,10 @@ def older_timeline(ticket: Ticket, before: int | None) -> dict:
 # --- Around the incident --------------------------------------------------------------------
 
 
-def duplicates_read(ticket: Ticket):
-    return Ticket.objects.filter(incident__merged_into=ticket).order_by("id").values_list("id", "number", "title")[:50]
+def duplicates_read(ids: dict[str, int]) -> dict:
+    """The incidents merged into this one (an extra read of ``read_around``)."""
+    return {"duplicates": Ticket.objects.filter(incident__merged_into_id=ids["ticket"]).order_by("id")
+            .values_list("id", "number", "title")[:50]}
 
 
 def read_page(ticket: Ticket, user) -> dict:
@@ -178,7 +187,7 @@ def read_page(ticket: Ticket, user) -> dict:
     incident = ticket.incident
     around = read_around(ticket, user, tickets=[incident.merged_into_id] if incident.merged_into_id else [],
                          pickers=True, timeline=True, time_worked=True,
-                         extra={"duplicates": duplicates_read(ticket)})
+                         extra=duplicates_read, extra_shape="incident-duplicates")
     if incident.merged_into_id:
         incident.merged_into = around.tickets.get(incident.merged_into_id)
     ci_ids = [link.ci_id for link in around.ci_links] + ([ticket.service_id] if ticket.service_id else [])

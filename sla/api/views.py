@@ -12,9 +12,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import parse_id
 from accounts.roles import can_work_tickets
 from esm.api import ERR_404, LIST_ERRORS, READ_ERRORS, error_responses, item_field_errors
+from esm.api_bases import parse_id
 from servicedesk.queries import tickets_visible_to
 
 from .. import queries, reports, services

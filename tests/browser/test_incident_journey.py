@@ -65,6 +65,9 @@ def test_report_resolve_confirm(browser, live_server, requester, agent, team, se
 
 
 def report_resolve_confirm(browser, live_server, requester, agent, team, service):
+    from cmdb.factories import ServiceFactory
+
+    ServiceFactory(name="Payroll")  # one more service than the incident's, for the edit form's list
     # 1. The requester reports a problem in plain words.
     portal = log_in(browser, live_server, requester, "/portal/report/")
     portal.get_by_label("What is wrong?").fill("메일 서버 장애 — cannot send e-mail")
@@ -84,6 +87,12 @@ def report_resolve_confirm(browser, live_server, requester, agent, team, service
     desk = log_in(browser, live_server, agent, "/desk/?queue=my_teams")
     desk.get_by_role("link", name=number).click()
     desk.wait_for_url(re.compile(rf"/desk/incidents/{number}/"))
+    # The edit form's service select holds the current service until the form opens, then all.
+    assert desk.locator("#id_edit-service option").count() == 2
+    desk.locator("summary", has_text="Edit fields").click()
+    desk.wait_for_function("document.querySelectorAll('#id_edit-service option').length > 2")
+    assert desk.locator("#id_edit-service").input_value() == str(service.pk)
+    desk.locator("summary", has_text="Edit fields").click()
     desk.locator("summary", has_text="Resolve").click()
     desk.get_by_label(re.compile("Resolution code")).select_option(value="solved_permanently")
     desk.get_by_label(re.compile("Resolution notes")).fill("Restarted the mail relay; sending works again.")
