@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+
+from . import services
 
 
 @require_POST
@@ -19,9 +20,8 @@ def set_language(request):
     """
     language = request.POST.get("language", "")
     user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
-        get_user_model().objects.filter(pk=user.pk).update(language=language)
-        user.language = language
+    if user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.language_set(actor=user, user=user, language=language)
     return django_set_language(request)
 
 

@@ -1,1 +1,1 @@
-"""Benchmarks against DESIGN.md's performance budgets; see bench/README.md."""
+"""Benchmarks against the performance budgets in bench/README.md."""

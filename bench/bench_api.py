@@ -8,7 +8,7 @@ of 50 rows with ``Authorization: Token …`` and prints requests/s and latency p
 counts the SQL queries of the same requests in-process (first page and a page 20 "next" links
 deep) and stops gunicorn. Load tool, server and database share the machine, as the budget says.
 
-Budget (DESIGN.md): ≥ 200 requests/s for 50 rows on 2 cores with gunicorn sync workers.
+Budget (bench/README.md): ≥ 200 requests/s for 50 rows on 2 cores with gunicorn sync workers.
 """
 
 import argparse

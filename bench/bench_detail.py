@@ -178,7 +178,7 @@ def measure(label: str, code: Path, number: str, args, cookie: str, token: str) 
     server = start_gunicorn(code, workers=args.workers, port=args.port, database_url=args.database_url)
     results = {}
     try:
-        if wait_for(f"{base}/healthz") != 200:
+        if wait_for(f"{base}/livez") != 200:
             raise SystemExit(f"gunicorn ({label}) did not answer; see /tmp/esm-bench-detail-{args.port}.log")
         print(f"\n{label}: gunicorn {args.workers} sync workers (load average {os.getloadavg()[0]:.1f})")
         print(f"  {'request':<24} {'alone p50':>9} {'p95':>6} │ {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} "

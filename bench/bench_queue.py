@@ -9,7 +9,7 @@ following ``--deep`` "Next" links) are each requested ``--requests`` times; the 
 p50/p95/max, the SQL queries per request and their database time, flags query counts that differ
 between the pages, and EXPLAIN ANALYZEs the main query of every case (plan of the slowest in full).
 
-Budget (DESIGN.md): p95 < 100 ms at 1,000,000 tickets, fixed query count.
+Budget (bench/README.md): p95 < 100 ms at 1,000,000 tickets, fixed query count.
 """
 
 import argparse

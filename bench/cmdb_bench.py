@@ -9,7 +9,7 @@ test client (middleware, view, SQL, template) signed in as a configuration manag
 runs ``cmdb.imports.ci_import`` on 10,000 rows (5,000 changed, 5,000 new) inside a transaction that
 is rolled back afterwards, so runs are repeatable.
 
-Budget (DESIGN.md): impact analysis < 200 ms at 100,000 CIs / 300,000 relationships.
+Budget (bench/README.md): impact analysis < 200 ms at 100,000 CIs / 300,000 relationships.
 """
 
 import argparse
@@ -75,7 +75,7 @@ def main():
     access = ci("access-sw-0100")
     service = ConfigurationItem.objects.filter(ci_class__slug="business_service", criticality=1).order_by("id").first()
     host = ci("physical-server-00010")
-    # The budget (DESIGN.md) is for one failing CI; two cores failing at once is reported, not judged.
+    # The budget (bench/README.md) is for one failing CI; two cores failing at once is reported, not judged.
     cases = [
         ("upstream of a core switch (its twin keeps the network up)", True, lambda: impact_analysis(core)),
         ("upstream of both core switches (everything above them)", False, lambda: impact_analysis([core, core2])),

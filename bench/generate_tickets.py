@@ -58,7 +58,7 @@ SETUP_SQL = """
 CREATE OR REPLACE FUNCTION pg_temp.pick(items text[], r float8) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT items[1 + floor(r * cardinality(items))::int] $$;
 
-DROP TABLE IF EXISTS bench_topic, bench_requester, bench_team, bench_team_member, bench_batch;
+DROP TABLE IF EXISTS bench_topic, bench_requester, bench_team, bench_team_member, bench_batch, bench_comment;
 CREATE TEMP TABLE bench_topic (
     topic_id int PRIMARY KEY, category_id bigint, service_id bigint, team_id bigint,
     en_nouns text[], ko_nouns text[], en_problems text[], ko_problems text[]
@@ -79,6 +79,9 @@ CREATE TEMP TABLE bench_batch (
     resolution_notes text, major boolean, opened_at timestamptz, updated_at timestamptz,
     resolved_at timestamptz, closed_at timestamptz, requester_id bigint, organisation_id bigint,
     team_id bigint, assignee_id bigint, category_id bigint, service_id bigint
+);
+CREATE TEMP TABLE bench_comment (
+    ticket_id bigint, k int, body text, public boolean, created_at timestamptz, author_id bigint
 );
 """
 
@@ -190,40 +193,55 @@ LEFT JOIN bench_team_member m ON m.team_id = t.team_id AND m.pos = 1 + floor(t.r
 UPDATE bench_batch SET urgency = priority + 1 - impact;
 """
 
+# The ticket's comment and resolution-note search documents are what the triggers of servicedesk
+# 0007 and incidents 0004 would write (they are skipped while loading): computed here alike.
 INSERT_SQL = """
 INSERT INTO servicedesk_ticket (
     id, version, kind, number, title, description, state, active, priority, opened_at, updated_at,
-    resolved_at, closed_at, assignee_id, category_id, organisation_id, parent_id, requester_id, service_id, team_id
+    resolved_at, closed_at, assignee_id, category_id, organisation_id, parent_id, requester_id, service_id, team_id,
+    reply_document, note_document, process_document
 )
-SELECT id, 1, 'incident', number, title, description, state, active, priority, opened_at, updated_at,
-       resolved_at, closed_at, assignee_id, category_id, organisation_id, NULL, requester_id, service_id, team_id
-FROM bench_batch ORDER BY id;
+SELECT b.id, 1, 'incident', b.number, b.title, b.description, b.state, b.active, b.priority, b.opened_at,
+       b.updated_at, b.resolved_at, b.closed_at, b.assignee_id, b.category_id, b.organisation_id, NULL,
+       b.requester_id, b.service_id, b.team_id,
+       coalesce(c.replies, esm_search_document(NULL, NULL)), coalesce(c.notes, esm_search_document(NULL, NULL)),
+       esm_search_document(NULL, b.resolution_notes)
+FROM bench_batch b
+LEFT JOIN (
+    SELECT ticket_id,
+           esm_search_document(NULL, string_agg(body, E'\\n' ORDER BY k DESC) FILTER (WHERE public)) AS replies,
+           esm_search_document(NULL, string_agg(body, E'\\n' ORDER BY k DESC) FILTER (WHERE NOT public)) AS notes
+    FROM bench_comment GROUP BY ticket_id
+) c ON c.ticket_id = b.id
+ORDER BY b.id;
 
 INSERT INTO incidents_incident (
     ticket_id, impact, urgency, channel, on_hold_reason, resolution_code, resolution_notes, major, merged_into_id
 )
 SELECT id, impact, urgency, channel, on_hold_reason, resolution_code, resolution_notes, major, NULL
 FROM bench_batch ORDER BY id;
+
+INSERT INTO servicedesk_comment (body, public, created_at, author_id, ticket_id)
+SELECT body, public, created_at, author_id, ticket_id FROM bench_comment ORDER BY ticket_id, k;
 """
 
 # k = 1: a public reply from the assignee (or the desk), k = 2: an internal work note.
 COMMENT_SQL = """
-INSERT INTO servicedesk_comment (body, public, created_at, author_id, ticket_id)
-SELECT CASE WHEN c.r_topic < 0.5 THEN c.phrase || ' — ' ELSE '' END
+INSERT INTO bench_comment (ticket_id, k, body, public, created_at, author_id)
+SELECT b.id, c.k,
+       CASE WHEN c.r_topic < 0.5 THEN c.phrase || ' — ' ELSE '' END
        || CASE WHEN c.r_lang < 0.5
                THEN pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_ko)s ELSE %(notes_ko)s END, c.r_text)
                ELSE pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_en)s ELSE %(notes_en)s END, c.r_text) END,
        c.k = 1,
        b.opened_at + (b.updated_at - b.opened_at) * (c.k + c.r_time) / 3,
-       coalesce(b.assignee_id, %(desk_agent)s),
-       b.id
+       coalesce(b.assignee_id, %(desk_agent)s)
 FROM bench_batch b
 CROSS JOIN LATERAL (
     SELECT k, random() AS r_topic, random() AS r_lang, random() AS r_text, random() AS r_time,
            split_part(b.title, ' - ', 1) AS phrase
     FROM generate_series(1, %(comments)s) AS k
-) c
-ORDER BY b.id, c.k;
+) c;
 """
 
 # Each check counts rows that break a rule the application keeps; all must be 0.
@@ -263,6 +281,14 @@ CHECKS = {
         SELECT count(*) FROM servicedesk_comment c JOIN servicedesk_ticket t ON t.id = c.ticket_id
         LEFT JOIN accounts_user a ON a.id = c.author_id
         WHERE a.id IS NULL OR c.created_at < t.opened_at OR c.created_at > t.updated_at""",
+    "ticket search documents that differ from its comments or resolution notes (1 ticket in 100)": """
+        SELECT count(*) FROM servicedesk_ticket t JOIN incidents_incident i ON i.ticket_id = t.id
+        CROSS JOIN LATERAL (
+            SELECT esm_search_document(NULL, string_agg(body, E'\\n' ORDER BY id DESC) FILTER (WHERE public)) AS r,
+                   esm_search_document(NULL, string_agg(body, E'\\n' ORDER BY id DESC) FILTER (WHERE NOT public)) AS n
+            FROM servicedesk_comment c WHERE c.ticket_id = t.id) d
+        WHERE mod(t.id, 100) = 0 AND (t.reply_document <> d.r OR t.note_document <> d.n
+                                  OR t.process_document <> esm_search_document(NULL, i.resolution_notes))""",
     "incident numbers beyond the sequence": """
         SELECT count(*) FROM servicedesk_ticket t, servicedesk_ticketsequence s
         WHERE s.kind = 'incident' AND t.kind = 'incident' AND substr(t.number, 4)::bigint > s.last_value""",
@@ -335,13 +361,13 @@ def generate(*, total: int, batch_size: int, span_days: int, comments: int) -> N
                         "ON CONFLICT (kind) DO NOTHING")
             cur.execute("SELECT last_value FROM servicedesk_ticketsequence WHERE kind = 'incident' FOR UPDATE")
             last_number = cur.fetchone()[0]
-            cur.execute("TRUNCATE bench_batch")
+            cur.execute("TRUNCATE bench_batch, bench_comment")
             staging_started = time.monotonic()
             _execute(cur, STAGE_SQL, {**params, "n": n, "done": done, "last_number": last_number})
             staging_seconds += time.monotonic() - staging_started
-            _execute(cur, INSERT_SQL)
             if comments:
                 _execute(cur, COMMENT_SQL, params)
+            _execute(cur, INSERT_SQL)
             cur.execute("UPDATE servicedesk_ticketsequence SET last_value = %s WHERE kind = 'incident'",
                         [last_number + n])
         done += n

@@ -1,15 +1,16 @@
 """Admin for the CMDB's configuration: CI classes, and configuration items for quick fixes.
 
-CI edits here go through ``cmdb.services`` like every other write (DESIGN rule 1).
+CI edits here go through ``cmdb.services`` like every other write (docs/architecture.md, rule 1).
 """
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from esm.errors import StaleVersion
+from esm.forms import ServiceErrorsMixin
 from esm.text import all_storable
 
 from . import services
@@ -80,7 +81,7 @@ class StorableJSONField(forms.JSONField):
         return value if all_storable(value) else InvalidJSONInput(data)
 
 
-class ConfigurationItemAdminForm(forms.ModelForm):
+class ConfigurationItemAdminForm(ServiceErrorsMixin, forms.ModelForm):
     """Checks an admin edit as the services will, so their refusals come back as form errors.
 
     The admin validates the form, then saves (``save_model``), inside one transaction for a POST.
@@ -129,16 +130,9 @@ class ConfigurationItemAdminForm(forms.ModelForm):
         try:
             services.validate_ci(candidate, check_unique=check_unique)
         except ValidationError as exc:
-            self._add_service_errors(exc)
+            self.add_service_errors(exc)
         return data
 
-    def _add_service_errors(self, exc: ValidationError) -> None:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                else:
-                    self.add_error(None, f"{name}: {message}" if name != NON_FIELD_ERRORS else message)
 
 
 @admin.register(ConfigurationItem)

@@ -13,10 +13,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
+from esm.filters import MAX_ID
 
 from .attributes import AttributeDef, ClassCatalogue, coerce_value
 from .choices import Criticality, Environment, LifecycleStatus
-from .models import CIClass, ConfigurationItem, Relationship, RelationshipType
+from .models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
 
 ATTRIBUTE_FILTER_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}:.{1,200}$", re.DOTALL)
 MAX_ATTRIBUTE_FILTERS = 5
@@ -134,4 +135,23 @@ class CIClassFilterSet(filters.FilterSet):
 
     class Meta:
         model = CIClass
+        fields: list[str] = []
+
+
+class ServiceFilterSet(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100, label=_("Search"))
+    support_team_id = filters.ModelChoiceFilter(field_name="support_team", queryset=Team.objects.all(),
+                                                label=_("Support team"))
+    criticality = filters.MultipleChoiceFilter(choices=Criticality.choices, label=_("Criticality"))
+
+    class Meta:
+        model = ConfigurationItem
+        fields: list[str] = []
+
+
+class RedundancyGroupFilterSet(filters.FilterSet):
+    ci_id = filters.NumberFilter(field_name="ci_id", min_value=1, max_value=MAX_ID, label=_("Configuration item"))
+
+    class Meta:
+        model = RedundancyGroup
         fields: list[str] = []

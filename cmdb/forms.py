@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from esm.fields import SingleLineFormField
+from esm.forms import ServiceErrorsMixin
 
 from . import imports
 from .attributes import AttributeDef, ClassCatalogue
@@ -46,7 +47,8 @@ def _style(field: forms.Field) -> forms.Field:
     return field
 
 
-class CIForm(forms.Form):
+class CIForm(ServiceErrorsMixin, forms.Form):
+    service_error_names_unknown = False
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
     name = SingleLineFormField(label=_("Name"), max_length=200)
     ci_class = forms.ModelChoiceField(label=_("Class"), queryset=CIClass.objects.order_by("name"))
@@ -130,20 +132,14 @@ class CIForm(forms.Form):
         wanted = self.service_kwargs()
         return {name: value for name, value in wanted.items() if getattr(self.ci, name) != value}
 
-    def add_service_errors(self, exc: ValidationError) -> None:
+    def add_service_errors(self, exc: ValidationError, *, skip=()) -> None:
+        """Attribute errors (``exc.by_key``) go to their own inputs; the rest as on any form."""
         by_key = getattr(exc, "by_key", None) or {}
         for key, messages in by_key.items():
             target = f"attr_{key}" if f"attr_{key}" in self.fields else None
             for message in messages:
                 self.add_error(target, f"{key}: {message}" if target is None else message)
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for name, messages in exc.message_dict.items():
-            if name == "attributes" and by_key:
-                continue
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+        super().add_service_errors(exc, skip=("attributes",) if by_key else skip)
 
 
 class RelateForm(forms.Form):
@@ -160,7 +156,7 @@ class RelateForm(forms.Form):
     description = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(ServiceErrorsMixin, forms.Form):
     """Upload for the console import: files are decoded and parsed here (``cmdb.imports``), checked by the service.
 
     Files are capped at UPLOAD_MAX_BYTES each: they stay in memory (FILE_UPLOAD_MAX_MEMORY_SIZE) and
@@ -168,6 +164,8 @@ class ImportForm(forms.Form):
     """
 
     UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+    service_error_aliases = {imports.CIS: "cis_file"}
+    service_error_names_unknown = False
 
     source = forms.CharField(label=_("Source"), max_length=60,
                              help_text=_("The system the rows come from, e.g. “discovery”. Rows are matched to CIs "
@@ -224,8 +222,3 @@ class ImportForm(forms.Form):
             self.add_error(None, _("The files hold no rows to import."))
         return data
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        fields = {"source": "source", imports.CIS: "cis_file"}
-        for name, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-            for message in messages:
-                self.add_error(fields.get(name), message)

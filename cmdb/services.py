@@ -1,4 +1,4 @@
-"""Every write to the CMDB goes through these functions (DESIGN rule 1).
+"""Every write to the CMDB goes through these functions (docs/architecture.md, rule 1).
 
 Pages, API, admin actions, the import and the beat job call them. Each is atomic, keyword-only,
 takes an explicit ``actor`` (``None`` for the system) that pghistory attaches to every audit row,

@@ -8,8 +8,7 @@ input kept. The CMDB sits below the service desk, so it has its own small access
 import functools
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Team
-from accounts.views import redirect_to_portal
+from esm.access import console_guard
 from esm.errors import DomainError, StaleVersion
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
@@ -49,25 +48,8 @@ TABLE_LIMIT = 500
 HISTORY_SHOWN = 30
 
 
-def _guard(check):
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                if not can_read_cmdb(request.user):  # requesters: the portal is their place
-                    return redirect_to_portal(request)
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-reader_required = _guard(can_read_cmdb)  # every desk role
-editor_required = _guard(can_edit_cmdb)  # configuration managers and administrators
+reader_required = console_guard(can_read_cmdb)  # every desk role
+editor_required = console_guard(can_edit_cmdb, staff=can_read_cmdb)  # configuration managers and administrators
 
 
 def _ci(pk: int) -> ConfigurationItem:

@@ -4,11 +4,14 @@ Error bodies follow one shape: ``{"detail": "...", "code": "..."}`` for request-
 ``{"field": ["message", ...]}`` for field errors (DRF's own format).
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -46,19 +49,52 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def if_match_version(request) -> int | None:
-    """The version a client read, from ``If-Match: "N"``; None when the header is absent."""
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
+# One element of an If-Match list (RFC 9110 §8.8.3, §13.1.1): optional whitespace, an entity-tag
+# (weak or strong) or nothing (empty elements are allowed), optional whitespace, a comma or the end.
+_IF_MATCH_ELEMENT = re.compile(r'[ \t]*(?:(W/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|\Z)')
+NO_VERSION = -1  # no record has it: the service's locked comparison answers 412 with the current version
+
+
+def parse_if_match(header: str) -> list[tuple[bool, str]] | None:
+    """``If-Match`` as ``[(weak, opaque-tag), ...]``, or None for ``*``; ValueError if not entity-tags."""
+    header = header.strip(" \t")
+    if header == "*":
         return None
-    value = header.strip().removeprefix("W/").strip('"')
+    tags, position = [], 0
+    while position < len(header):
+        element = _IF_MATCH_ELEMENT.match(header, position)
+        if element is None or element.end() == position:
+            raise ValueError(header)
+        if element.group(2) is not None:
+            tags.append((bool(element.group(1)), element.group(2)))
+        position = element.end()
+    if not tags:
+        raise ValueError(header)
+    return tags
+
+
+def if_match_version(request, current: int) -> int | None:
+    """The version a write must find, from ``If-Match``, for a record whose version is ``current``.
+
+    None when there is no header or it is ``*`` (the record exists). A list naming the current
+    version as a strong tag (``"3"``, or ``"1", "3"``) gives ``current``, which the service checks
+    again under its row lock. Any other well-formed tag — another number, a non-numeric tag, a weak
+    tag (``W/"3"``: If-Match compares strongly) — gives ``NO_VERSION``, a 412 with the current
+    version. Only a header that is not entity-tags at all (``abc``, ``"unterminated``) is a 400.
+    """
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        return None
     try:
-        number = int(value)
+        tags = parse_if_match(header)
     except ValueError:
-        raise exceptions.ValidationError({"If-Match": ['Expected an ETag of the form "N".']})
-    if not 0 <= number < 2**31:
-        raise exceptions.ValidationError({"If-Match": ["Out of range."]})
-    return number
+        raise exceptions.ValidationError(
+            {"If-Match": [_('Expected "*" or entity-tags such as "%(version)s".') % {"version": current}]})
+    if tags is None:
+        return None
+    if any(not weak and opaque == str(current) for weak, opaque in tags):
+        return current
+    return NO_VERSION
 
 
 # --- Schema pieces --------------------------------------------------------------------------
@@ -91,6 +127,32 @@ FieldErrorsSerializer = inline_serializer(
     fields={"field_name": serializers.ListField(child=serializers.CharField())},
 )
 
+
+
+@extend_schema_field({
+    "type": "array",
+    "items": {"oneOf": [
+        {"type": "string"},
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    ]},
+    "description": "Messages about the list as a whole (strings), or one object per item in order, with that "
+                   "item's messages per field (an empty object for an item without errors).",
+    "example": [{}, {"field_name": ["This field is required."]}],
+})
+class ItemErrorsField(serializers.ListField):
+    pass
+
+
+def item_field_errors(component: str, *list_fields: str) -> OpenApiResponse:
+    """The 400 of a body holding lists of objects (``{"targets": [{}, {"metric": ["..."]}]}``)."""
+    fields = {"field_name": serializers.ListField(child=serializers.CharField(), required=False)}
+    fields.update({name: ItemErrorsField(required=False) for name in list_fields})
+    return OpenApiResponse(inline_serializer(component, fields=fields),
+                           description="Invalid input, with messages per field; errors in "
+                                       + ", ".join(f"`{name}`" for name in list_fields)
+                                       + " are given per item.")
+
+
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -100,6 +162,9 @@ IF_MATCH = OpenApiParameter(
 )
 
 ERR_400 = OpenApiResponse(FieldErrorsSerializer, description="Invalid input, with messages per field.")
+ERR_400_IF_MATCH = OpenApiResponse(FieldErrorsSerializer, description=(
+    'The If-Match header is not "*" or a list of entity-tags: `{"If-Match": ["..."]}`. A well-formed tag '
+    "that is not the current version is a 412."))
 ERR_401 = OpenApiResponse(ErrorSerializer, description="Not authenticated.")
 ERR_403 = OpenApiResponse(ErrorSerializer, description="Not allowed for this user.")
 ERR_404 = OpenApiResponse(ErrorSerializer, description="Not found (or not visible to this user).")

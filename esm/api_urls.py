@@ -1,36 +1,30 @@
-"""REST API v1 (included at /api/v1/). The OpenAPI document is at /api/schema/, docs at /api/docs/."""
+"""REST API v1 (included at /api/v1/). The OpenAPI document is at /api/schema/, docs at /api/docs/.
+
+Each app keeps its routes in its own ``api/urls.py``: viewsets in ``routes`` go on one router here
+(so the API root lists them all), other paths in ``urlpatterns``; the SLA app's live under /sla/.
+"""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import AuthTokenView, TeamViewSet, UserViewSet
-from cmdb.api.views import (
-    CIClassViewSet,
-    CIViewSet,
-    ImportView,
-    RedundancyGroupViewSet,
-    RelationshipTypeViewSet,
-    RelationshipViewSet,
-    ServiceViewSet,
-)
-from incidents.api.views import IncidentViewSet
-from servicedesk.api.views import CategoryViewSet
+from accounts.api import urls as accounts_api
+from cmdb.api import urls as cmdb_api
+from incidents.api import urls as incidents_api
+from servicedesk.api import urls as servicedesk_api
+
+APPS = [incidents_api, accounts_api, servicedesk_api, cmdb_api]
+ORDER = ["incidents", "teams", "categories", "services", "users", "cmdb/classes", "cmdb/relationship-types",
+         "cmdb/cis", "cmdb/relationships", "cmdb/redundancy-groups"]  # as the API root has always listed them
 
 router = DefaultRouter()
-router.register("incidents", IncidentViewSet, basename="incident")
-router.register("teams", TeamViewSet, basename="team")
-router.register("categories", CategoryViewSet, basename="category")
-router.register("services", ServiceViewSet, basename="service")
-router.register("users", UserViewSet, basename="user")
-router.register("cmdb/classes", CIClassViewSet, basename="cmdb-class")
-router.register("cmdb/relationship-types", RelationshipTypeViewSet, basename="cmdb-relationship-type")
-router.register("cmdb/cis", CIViewSet, basename="cmdb-ci")
-router.register("cmdb/relationships", RelationshipViewSet, basename="cmdb-relationship")
-router.register("cmdb/redundancy-groups", RedundancyGroupViewSet, basename="cmdb-redundancy-group")
+routes = sorted((route for app in APPS for route in app.routes),
+                key=lambda r: ORDER.index(r[0]) if r[0] in ORDER else len(ORDER))
+for prefix, viewset, basename in routes:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
-    path("auth/token/", AuthTokenView.as_view(), name="api-token"),
+    *accounts_api.urlpatterns,
     path("sla/", include("sla.api.urls")),
-    path("cmdb/imports/", ImportView.as_view(), name="cmdb-import"),
+    *(pattern for app in APPS if app is not accounts_api for pattern in app.urlpatterns),
     *router.urls,
 ]

@@ -45,7 +45,7 @@ def _decode(cursor: str) -> dict:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidCursor(_("Invalid cursor."), code="invalid_cursor")
     if not isinstance(payload, dict) or not isinstance(payload.get("v"), list):
         raise InvalidCursor(_("Invalid cursor."), code="invalid_cursor")

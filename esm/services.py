@@ -1,4 +1,4 @@
-"""The shape every service function shares (DESIGN.md rule 1), for each app's ``services.py``."""
+"""The shape every service function shares (docs/architecture.md, rule 1), for each app's ``services.py``."""
 
 import functools
 

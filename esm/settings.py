@@ -1,5 +1,6 @@
 """Settings, read from the environment only (see README "Configuration")."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -67,7 +68,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "esm.middleware.APIErrorsAsJSONMiddleware",  # outermost but one: rewrites every HTML error under /api/
+    "esm.middleware.NulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the others, so every answer gets the headers (CSRF refusals, redirects, errors too).
+    "esm.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +155,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_int("SLA_SCAN_SECONDS", 5)),
         "options": {"expires": 4},
     },
+    # Recomputes clocks left stale by a process that died between a commit and its recompute.
+    "sla.sweep_dirty_clocks": {
+        "task": "sla.sweep_dirty_clocks",
+        "schedule": timedelta(seconds=env_int("SLA_DIRTY_SWEEP_SECONDS", 10)),
+        "options": {"expires": 9},
+    },
     # Re-queues notifications whose task was lost (Redis restarted, worker killed).
     "servicedesk.flush_outbox": {
         "task": "servicedesk.flush_outbox",
@@ -185,6 +196,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["esm.api.FilterBackend"],
+    # JSON bodies only (nesting bounded); the attachment upload declares multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["esm.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "esm.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "esm.api.exception_handler",
@@ -278,6 +291,7 @@ INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 5)
 SLA_SCAN_BATCH = env_int("SLA_SCAN_BATCH", 1000)  # clocks claimed per round of the breach scan
 SLA_SCAN_BUDGET = float(os.environ.get("SLA_SCAN_BUDGET", "3"))  # seconds one beat tick may spend
 SLA_REDRIVE_AFTER = env_int("SLA_REDRIVE_AFTER", 30)  # re-queue escalations still pending after this (s)
+SLA_DIRTY_SWEEP_AFTER = env_int("SLA_DIRTY_SWEEP_AFTER", 5)  # recompute clocks still marked dirty after this (s)
 CMDB_STALE_DAYS = env_int("CMDB_STALE_DAYS", 14)  # imported CIs unseen this long are flagged stale
 
 # --- Security ---------------------------------------------------------------------------------
@@ -286,9 +300,31 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+# Browsers that once saw ESM over HTTPS keep to HTTPS for a year (sent on HTTPS responses only).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if BEHIND_TLS_PROXY or env_bool("SECURE_COOKIES") else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other sites may share the domain
+# Scripts only from our own files: no inline <script>, no on*= attributes, no eval. Inline style
+# attributes stay allowed (htmx adds a <style> for its indicators; templates set widths/heights).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 # Proxies whose X-Forwarded-For is believed (addresses or networks); see esm/net.py.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise RuntimeError(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8).")
 
 # Failed log-ins (pages, admin, API token), counted in PostgreSQL so they hold with Redis down.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)  # per account, within LOGIN_LOCKOUT_MINUTES

@@ -1,10 +1,10 @@
 """Third-party browser libraries, fetched from the npm registry at set-up.
 
-DESIGN.md: front-end assets come from a package registry, are served by whitenoise, and nothing
-third-party is copied into the repository. Bootstrap and htmx arrive as PyPI packages; the two
-libraries below exist only on npm, so ``manage.py vendor_assets`` downloads their pinned release
-tarballs, checks them against the registry's sha512 integrity hash (a changed or truncated
-download is refused) and extracts the few files ESM serves into ``var/vendor/<package>/``,
+Front-end assets come from a package registry (docs/architecture.md, "Front-end assets"), are
+served by whitenoise, and nothing third-party is copied into the repository. Bootstrap and htmx
+arrive as PyPI packages; the two libraries below exist only on npm, so ``manage.py vendor_assets``
+downloads their pinned release tarballs, checks them against the registry's sha512 integrity hash
+(a changed or truncated download is refused) and extracts the few files ESM serves into ``var/vendor/<package>/``,
 which settings add to STATICFILES_DIRS under ``vendor/``. Idempotent: a file already there is
 kept, so only the first run needs the network.
 """

@@ -23,7 +23,7 @@ def home(request):
     """Each person lands where their work is: the console's landing page for desk roles, else the portal."""
     if not can_work_tickets(request.user):
         return redirect("portal:home")
-    from servicedesk.extensions import desk_landing_url
+    from servicedesk.registry import desk_landing_url
 
     return redirect(desk_landing_url(request.user))
 

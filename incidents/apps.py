@@ -7,16 +7,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incident management")
 
     def ready(self):
-        from servicedesk.choices import TicketKind
-        from servicedesk.extensions import register_hold_reasons, register_search_source
-        from servicedesk.workflow import register_workflow
+        from servicedesk import registry, timeline
 
-        from .choices import IncidentState
-        from .queries import hold_reasons, resolution_matches
-        from .workflow import INCIDENT_WORKFLOW
+        from .process import INCIDENT_PROCESS, NOTES
 
-        register_workflow(TicketKind.INCIDENT, INCIDENT_WORKFLOW)
-        # Why each hold happened (awaiting caller, vendor, change) is on the incident row, not the
-        # shared timeline; SLA clocks derived from the timeline ask for it through this hook.
-        register_hold_reasons(TicketKind.INCIDENT, IncidentState.ON_HOLD, hold_reasons)
-        register_search_source(resolution_matches)
+        registry.register(INCIDENT_PROCESS)
+        for code, text in NOTES.items():
+            timeline.register_note(code, text)

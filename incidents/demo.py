@@ -1,6 +1,6 @@
-"""Demo data for ``manage.py seed_demo``: people in every role, teams, services and ~300 incidents.
+"""The demo's incidents for ``manage.py seed_demo``: ~300 of them, in every state.
 
-People, teams and CIs come from the factories; every incident is written by the incident
+People and teams come from accounts.demo, services and CIs from cmdb.demo; every incident is written by the incident
 services, so the demo obeys every rule the application enforces. To make the timelines read like
 real work, each incident's story is planned as steps at moments of the last 60 days, then played
 in order of opening; a ``DemoClock`` remembers which moment each step stands for, and at the end
@@ -17,21 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from unittest import mock
 
-import factory
 import pghistory
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.factories import OrganisationFactory, TeamFactory, UserFactory
-from accounts.models import Organisation, Team, User
-from cmdb import services as cmdb_services
-from cmdb.choices import BUSINESS_SERVICE_CLASS
-from cmdb.factories import CIFactory, ServiceFactory
-from cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
+from accounts import demo as accounts_demo
+from accounts.demo import MONITORING, TEAMS
+from accounts.models import Team, User
+from cmdb import demo as cmdb_demo
+from cmdb.models import ConfigurationItem
 from servicedesk import services as desk
 from servicedesk.choices import TicketKind
 from servicedesk.factories import CategoryFactory
@@ -41,39 +38,20 @@ from . import services
 from .choices import Channel, IncidentState
 from .demo_data import (
     DAYS_OF_HISTORY,
-    DEMO_PASSWORD,
     DESK_DISPATCHERS,
     ESCALATION_REASONS,
-    MONITORING,
-    ORGANISATIONS,
-    OTHER_CIS,
     OUTCOME_WEIGHTS,
-    PEOPLE,
     PHRASES,
     RANDOM_SEED,
-    REDUNDANCY_GROUPS,
-    RELATIONSHIPS,
     REQUESTERS,
     RESOLUTION_CODES,
     SCENARIOS,
-    SERVICES,
-    TEAMS,
     WORK_NOTES,
     Scenario,
 )
 
 NOT_SENT_NOTE = "Demo data (seed_demo): recorded in the outbox, never e-mailed."
 S = IncidentState
-
-
-class DemoServiceFactory(ServiceFactory):
-    class Meta:
-        django_get_or_create = ("name", "ci_class")
-
-
-class DemoCIFactory(CIFactory):
-    class Meta:
-        django_get_or_create = ("name", "ci_class")
 
 
 # --- People, teams, services ----------------------------------------------------------------
@@ -89,78 +67,11 @@ class Cast:
 
 
 def cast_everyone() -> Cast:
-    """Get or create the demo's organisations, people, teams and CIs; count what was new."""
+    """The demo's people, teams (accounts.demo) and estate (cmdb.demo); counts what was new."""
     created = Counter()
-    existing = set(Organisation.objects.filter(name__in=[n for n, _s in ORGANISATIONS]).values_list("name", flat=True))
-    organisations = {}
-    for name, share in ORGANISATIONS:
-        organisations[name] = OrganisationFactory(name=name, share_tickets=share)
-        created["organisations"] += name not in existing
-
-    everyone = [*PEOPLE, MONITORING]
-    existing = set(User.objects.filter(username__in=[p.username for p in everyone]).values_list("username", flat=True))
-    # Hash once (a hash takes half a second); passwords are only set on accounts created now.
-    password = make_password(DEMO_PASSWORD) if len(existing) < len(everyone) else None
-    people = {}
-    for person in everyone:
-        people[person.username] = UserFactory(
-            username=person.username, first_name=person.first_name, last_name=person.last_name,
-            organisation=organisations.get(person.organisation), language=person.language,
-            time_zone=person.time_zone, is_staff=person.superuser, is_superuser=person.superuser,
-            password=factory.Transformer.Force(make_password(None) if person is MONITORING else password),
-            roles=[person.role],
-        )
-        created["people"] += person.username not in existing
-
-    existing = set(Team.objects.filter(name__in=TEAMS).values_list("name", flat=True))
-    teams = {}
-    for name, (lead, members, email, description) in TEAMS.items():
-        teams[name] = TeamFactory(name=name, lead=people[lead], email=email, description=description,
-                                  members=[people[m] for m in members])
-        created["teams"] += name not in existing
-
-    service_class = CIClass.objects.get(slug=BUSINESS_SERVICE_CLASS)
-    existing = set(ConfigurationItem.objects.services().values_list("name", flat=True))
-    services_by_name = {}
-    for name, team, owner, criticality, description in SERVICES:
-        services_by_name[name] = DemoServiceFactory(
-            name=name, ci_class=service_class, support_team=teams[team], owner_team=teams[team],
-            owner=people[owner], criticality=criticality, description=description,
-        )
-        created["services"] += name not in existing
-
-    classes = {c.slug: c for c in CIClass.objects.filter(slug__in={cls for _n, cls, _t, _d in OTHER_CIS})}
-    existing = set(ConfigurationItem.objects.filter(name__in=[n for n, *_rest in OTHER_CIS])
-                   .values_list("name", "ci_class__slug"))
-    cis = {}
-    for name, slug, team, description in OTHER_CIS:
-        cis[name] = DemoCIFactory(name=name, ci_class=classes[slug], support_team=teams[team],
-                                  owner_team=teams[team], description=description)
-        created["other CIs"] += (name, slug) not in existing
-    # The system (actor None) relates the demo estate: it is part of the seeding, not a person's work.
-    created["relationships"] = relate_demo_cis({**services_by_name, **cis}, actor=None)
+    people, teams = accounts_demo.seed(created)
+    services_by_name, cis = cmdb_demo.seed(created, people=people, teams=teams)
     return Cast(people=people, teams=teams, services=services_by_name, cis=cis, created=created)
-
-
-def relate_demo_cis(by_name: dict[str, ConfigurationItem], *, actor) -> int:
-    """The demo estate's relationships and redundancy groups, through the CMDB's services; idempotent."""
-    types = {t.slug: t for t in RelationshipType.objects.all()}
-    existing = set(Relationship.objects.filter(source__in=by_name.values())
-                   .values_list("source_id", "target_id", "type_id"))
-    made = 0
-    for source, slug, target in RELATIONSHIPS:
-        key = (by_name[source].pk, by_name[target].pk, types[slug].pk)
-        if key not in existing:
-            cmdb_services.relationship_create(actor=actor, source=by_name[source], target=by_name[target],
-                                              type=types[slug])
-            made += 1
-    for ci_name, group_name, min_up, members in REDUNDANCY_GROUPS:
-        ci = by_name[ci_name]
-        if not RedundancyGroup.objects.filter(ci=ci, name=group_name).exists():
-            cmdb_services.redundancy_group_create(
-                actor=actor, ci=ci, name=group_name, min_up=min_up,
-                relationships=Relationship.objects.filter(source=ci, target__in=[by_name[m] for m in members]))
-    return made
 
 
 # --- Stories: incidents planned as steps at moments, played through the services ------------

@@ -1,4 +1,6 @@
-"""The cast and the stories of the demo (``manage.py seed_demo``): plain data, read by incidents.demo.
+"""The stories of the demo incidents (``manage.py seed_demo``): plain data, read by incidents.demo.
+
+The people and teams are accounts.demo's, the services and CIs cmdb.demo's.
 
 English and Korean side by side, as in the offices ESM is built for.
 """
@@ -6,147 +8,16 @@ English and Korean side by side, as in the offices ESM is built for.
 from dataclasses import dataclass
 
 from accounts import roles
-from cmdb.choices import Criticality
+from accounts.demo import DEMO_PASSWORD, PEOPLE  # noqa: F401 - the demo's logins, re-exported
 
 from .choices import ResolutionCode
 
-DEMO_PASSWORD = "demo12345"
 RANDOM_SEED = 20240917  # one fixed seed: the same demo every time
 DAYS_OF_HISTORY = 60
 
 
-@dataclass(frozen=True)
-class Person:
-    """A demo account. Korean names are written whole in ``first_name`` (family name first)."""
-
-    username: str
-    first_name: str
-    last_name: str
-    role: str
-    try_this: str = ""
-    organisation: str | None = None
-    language: str = "en"
-    time_zone: str = "Europe/London"
-    superuser: bool = False
-    documented: bool = True  # listed among the demo logins
-
-
-KO, SEOUL = "ko", "Asia/Seoul"
-
-ORGANISATIONS = [  # name, members see each other's tickets
-    ("Finance", True),
-    ("Sales", False),
-    ("연구소 R&D", False),
-]
-
-PEOPLE = [
-    Person("admin", "Ada", "Kang", roles.ADMINISTRATOR, "Django admin /admin/: priority matrix, categories, "
-           "roles, the audit trail", superuser=True),
-    Person("agent", "Adam", "Choi", roles.AGENT, "Service desk agent: queues, take and resolve incidents"),
-    Person("agent2", "Eve", "Han", roles.AGENT, "Agent in Service Desk and Workplace"),
-    Person("lead", "Lena", "Park", roles.TEAM_LEAD, "Service Desk lead: major incidents, escalations"),
-    Person("problem", "Priya", "Nair", roles.PROBLEM_MANAGER, "Problem manager (Applications team)"),
-    Person("change", "Carlos", "Ortega", roles.CHANGE_MANAGER, "Change manager (Applications team)"),
-    Person("cab", "정하늘", "", roles.CAB_MEMBER, "CAB member (Network team), Korean interface",
-           language=KO, time_zone=SEOUL),
-    Person("config", "Omar", "Haddad", roles.CONFIGURATION_MANAGER, "Configuration manager (Network team)"),
-    Person("slm", "Sophie", "Martin", roles.SERVICE_LEVEL_MANAGER, "Service level manager"),
-    Person("alice", "Alice", "Kim", roles.REQUESTER, "Requester in Finance, which shares tickets: sees "
-           "her colleagues' tickets too", organisation="Finance"),
-    Person("bob", "Bob", "Lee", roles.REQUESTER, "Requester in Sales: sees only his own tickets",
-           organisation="Sales"),
-    Person("minji", "김민지", "", roles.REQUESTER, "Requester in 연구소 R&D, Korean interface",
-           organisation="연구소 R&D", language=KO, time_zone=SEOUL),
-    # The other people in the story: same password, not needed for a first look.
-    Person("netops", "박지수", "", roles.AGENT, "Network agent and team lead", language=KO, time_zone=SEOUL,
-           documented=False),
-    Person("appdev", "Daniel", "Reyes", roles.AGENT, "Applications agent and team lead", documented=False),
-    Person("fieldtech", "최준호", "", roles.AGENT, "Workplace (desk-side) agent", language=KO, time_zone=SEOUL,
-           documented=False),
-    Person("chris", "Chris", "Evans", roles.REQUESTER, organisation="Finance", documented=False),
-    Person("haeun", "박하은", "", roles.REQUESTER, organisation="Finance", language=KO, time_zone=SEOUL,
-           documented=False),
-    Person("emma", "Emma", "Schmidt", roles.REQUESTER, organisation="Sales", time_zone="Europe/Berlin",
-           documented=False),
-    Person("tom", "Tom", "Novak", roles.REQUESTER, organisation="Sales", documented=False),
-    Person("seojun", "이서준", "", roles.REQUESTER, organisation="연구소 R&D", language=KO, time_zone=SEOUL,
-           documented=False),
-]
-
-# The integration account monitoring alerts arrive with (API token only, no password).
-MONITORING = Person("monitoring", "Monitoring", "(Zabbix)", roles.AGENT, documented=False)
-
 REQUESTERS = [p.username for p in PEOPLE if p.role == roles.REQUESTER]
 DESK_DISPATCHERS = ["agent", "agent2", "lead"]  # answer the phone and the desk mailbox
-
-TEAMS = {  # name: (lead, members, e-mail, description)
-    "Service Desk": ("lead", ["lead", "agent", "agent2"], "servicedesk@example.com",
-                     "First line: every call starts here."),
-    "Network": ("netops", ["netops", "config", "cab"], "network@example.com", "LAN, Wi-Fi, VPN and internet access."),
-    "Applications": ("appdev", ["appdev", "problem", "change"], "apps@example.com",
-                     "E-mail, ERP, HR portal and the groupware."),
-    "Workplace": ("fieldtech", ["fieldtech", "agent2"], "workplace@example.com",
-                  "Laptops, printers, phones and desk-side support."),
-}
-
-SERVICES = [  # name, support team, owner, criticality, description
-    ("E-mail", "Applications", "appdev", Criticality.CRITICAL, "Corporate mail (Exchange) for every employee."),
-    ("VPN", "Network", "netops", Criticality.HIGH, "Remote access for home and travelling staff."),
-    ("ERP", "Applications", "problem", Criticality.CRITICAL, "Finance, purchasing and invoicing."),
-    ("HR portal", "Applications", "slm", Criticality.MEDIUM, "Leave, payslips and personal data."),
-    ("Wi-Fi", "Network", "config", Criticality.HIGH, "Office wireless network, all floors."),
-    ("그룹웨어", "Applications", "appdev", Criticality.HIGH, "Groupware: approvals (결재), calendar, board."),
-    ("Printing", "Workplace", "fieldtech", Criticality.LOW, "Multifunction printers on every floor."),
-    ("Laptops and desktops", "Workplace", "fieldtech", Criticality.MEDIUM, "End-user computing."),
-]
-
-OTHER_CIS = [  # name, class, support team, description
-    ("mail-01", "virtual_server", "Applications", "Mailbox server, primary"),
-    ("mail-02", "virtual_server", "Applications", "Mailbox server, secondary"),
-    ("vpn-gw-01", "network_device", "Network", "VPN gateway"),
-    ("core-sw-01", "network_device", "Network", "Core switch, server room"),
-    ("wlc-01", "network_device", "Network", "Wireless LAN controller"),
-    ("erp-app-01", "application", "Applications", "ERP application server"),
-    ("erp-db-01", "database", "Applications", "ERP database (PostgreSQL)"),
-    ("hr-portal-web", "application", "Applications", "HR portal web application"),
-    ("gw-web-01", "virtual_server", "Applications", "그룹웨어 web server"),
-    ("prn-3f-01", "end_user_device", "Workplace", "3rd floor multifunction printer"),
-    ("Exchange", "application", "Applications", "Microsoft Exchange, two mailbox servers"),
-    ("vm-host-01", "physical_server", "Network", "Hypervisor host, rack A"),
-    ("vm-host-02", "physical_server", "Network", "Hypervisor host, rack B"),
-    ("san-01", "storage", "Network", "Storage array for the hypervisors"),
-]
-
-# The demo estate's dependencies, "source <type> target" (the source fails when the target does).
-RELATIONSHIPS = [
-    ("E-mail", "depends_on", "Exchange"),
-    ("Exchange", "runs_on", "mail-01"),
-    ("Exchange", "runs_on", "mail-02"),
-    ("mail-01", "runs_on", "vm-host-01"),
-    ("mail-02", "runs_on", "vm-host-02"),
-    ("ERP", "depends_on", "erp-app-01"),
-    ("erp-app-01", "depends_on", "erp-db-01"),
-    ("erp-app-01", "runs_on", "vm-host-02"),
-    ("erp-db-01", "runs_on", "vm-host-01"),
-    ("HR portal", "depends_on", "hr-portal-web"),
-    ("hr-portal-web", "depends_on", "erp-db-01"),
-    ("hr-portal-web", "runs_on", "vm-host-02"),
-    ("그룹웨어", "depends_on", "gw-web-01"),
-    ("gw-web-01", "runs_on", "vm-host-01"),
-    ("VPN", "depends_on", "vpn-gw-01"),
-    ("Wi-Fi", "depends_on", "wlc-01"),
-    ("Printing", "depends_on", "prn-3f-01"),
-    ("vm-host-01", "depends_on", "san-01"),
-    ("vm-host-02", "depends_on", "san-01"),
-    ("vm-host-01", "connects_to", "core-sw-01"),
-    ("vm-host-02", "connects_to", "core-sw-01"),
-    ("vpn-gw-01", "connects_to", "core-sw-01"),
-    ("wlc-01", "connects_to", "core-sw-01"),
-    ("prn-3f-01", "connects_to", "core-sw-01"),
-]
-# Exchange keeps serving while one of its two mailbox servers is up.
-REDUNDANCY_GROUPS = [("Exchange", "Mailbox servers", 1, ["mail-01", "mail-02"])]
-
 
 @dataclass(frozen=True)
 class Scenario:

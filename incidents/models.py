@@ -1,22 +1,17 @@
 """Incident details (one-to-one with the shared ticket) and the priority matrix."""
 
 import pghistory
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.choices import Priority
-from servicedesk.models import SearchDocument, Ticket
+from servicedesk.models import Ticket
 
 from .choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
 
 
-@pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
-    exclude=["resolution_search_document"],
-)
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Incident(models.Model):
     ticket = models.OneToOneField(Ticket, primary_key=True, on_delete=models.CASCADE, related_name="incident")
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact.choices, default=Impact.LOW)
@@ -29,23 +24,12 @@ class Incident(models.Model):
     major = models.BooleanField(_("major incident"), default=False)
     merged_into = models.ForeignKey(Ticket, verbose_name=_("merged into"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="merged_incidents")
-    # Ticket search finds incidents by the words of their resolution notes (docs/architecture.md, "Search").
-    resolution_search_document = models.GeneratedField(
-        expression=SearchDocument(Value(""), F("resolution_notes")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
 
     class Meta:
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         permissions = [("manage_major_incident", _("Can run major incidents"))]
-        indexes = [
-            models.Index(fields=["major"], condition=Q(major=True), name="incident_major_idx"),
-            # Partial: most incidents (open, cancelled) have no notes and need no index entry.
-            GinIndex(fields=["resolution_search_document"], condition=~Q(resolution_notes=""),
-                     name="incident_resolution_search_idx"),
-        ]
+        indexes = [models.Index(fields=["major"], condition=Q(major=True), name="incident_major_idx")]
 
     def __str__(self):
         return str(self.ticket)

@@ -1,6 +1,5 @@
 """Reads of incidents shared by the console and the API."""
 
-from django.apps import apps
 from django.db.models import QuerySet
 
 from servicedesk.choices import TicketKind
@@ -37,31 +36,3 @@ def incident_detail_queryset(user) -> QuerySet:
     )
 
 
-def resolution_matches(query, *, internal: bool) -> QuerySet:
-    """Ids of incidents whose resolution notes match ``query`` (a search source, see servicedesk.extensions).
-
-    Requesters read the notes too (portal and API), so ``internal`` does not narrow them. The
-    condition on empty notes lets PostgreSQL use the partial index ``incident_resolution_search_idx``.
-    """
-    incident = apps.get_model("incidents", "Incident")
-    return (incident.objects.filter(resolution_search_document=query).exclude(resolution_notes="")
-            .values("ticket_id"))
-
-
-def hold_reasons(ticket_ids) -> dict[int, list[str]]:
-    """Per incident, the reason of each successive entry into "on hold", from its audit trail.
-
-    pghistory records every change of the incident row in order; the n-th time the reason is set
-    is the n-th hold. The SLA app uses it (``servicedesk.extensions.hold_reasons``) to tell holds
-    that pause a clock (awaiting the caller) from those that do not.
-    """
-    event_model = apps.get_model("incidents", "IncidentEvent")  # made by pghistory.track
-    out: dict[int, list[str]] = {}
-    previous: dict[int, str] = {}
-    rows = (event_model.objects.filter(pgh_obj_id__in=list(ticket_ids))
-            .order_by("pgh_obj_id", "pgh_id").values_list("pgh_obj_id", "on_hold_reason"))
-    for ticket_id, reason in rows:
-        if reason and reason != previous.get(ticket_id, ""):
-            out.setdefault(ticket_id, []).append(reason)
-        previous[ticket_id] = reason
-    return out

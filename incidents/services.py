@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +13,6 @@ from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, NotPermitted
 from esm.services import service
 from servicedesk import services as desk
-from servicedesk import signals
 from servicedesk.choices import EventKind, TicketKind
 from servicedesk.models import Category, Comment, Ticket
 from servicedesk.notifications import notify
@@ -26,10 +24,6 @@ from .workflow import INCIDENT_WORKFLOW
 
 TICKET_FIELDS = {"title", "description", "category", "service"}
 INCIDENT_FIELDS = {"impact", "urgency", "channel"}
-
-
-def _labels() -> dict:
-    return {f.name: f.verbose_name for f in [*Ticket._meta.fields, *Incident._meta.fields]}
 
 
 def _lock(ticket: Ticket, expected_version: int | None) -> tuple[Ticket, Incident]:
@@ -112,7 +106,27 @@ def incident_open(*, actor: User, requester: User, title: str, description: str 
 
 @service
 def incident_update(*, ticket: Ticket, actor: User, expected_version: int | None = None, **changes) -> Ticket:
-    """Change the editable fields of an incident; impact or urgency re-derives the priority."""
+    """Change the editable fields of an incident; impact or urgency re-derives the priority.
+
+    ``team`` and ``assignee`` may come with them (one request, all or nothing): a new team starts
+    without an assignee unless one is given, the same team keeps its assignee.
+    """
+    assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
+    if changes or not assignment:
+        ticket = _update_fields(ticket=ticket, actor=actor, expected_version=expected_version, **changes)
+        expected_version = ticket.version if expected_version is not None else None
+    if assignment:
+        team = assignment.get("team", ticket.team)
+        if "assignee" in assignment:
+            assignee = assignment["assignee"]
+        else:
+            assignee = ticket.assignee if team is not None and ticket.team_id == team.pk else None
+        ticket = incident_assign(ticket=ticket, actor=actor, team=team, assignee=assignee,
+                                 expected_version=expected_version)
+    return ticket
+
+
+def _update_fields(*, ticket: Ticket, actor: User, expected_version: int | None, **changes) -> Ticket:
     desk.require_agent(actor)
     unknown = set(changes) - TICKET_FIELDS - INCIDENT_FIELDS
     if unknown:
@@ -140,23 +154,13 @@ def incident_update(*, ticket: Ticket, actor: User, expected_version: int | None
         incident.save(update_fields=list(incident_changes))
 
     ticket_changes = {k: v for k, v in changes.items() if k in TICKET_FIELDS}
-    old_priority = ticket.priority
     ticket_changes["priority"] = priority_for(incident.impact, incident.urgency)
-    labels = _labels()
-    changed = desk.ticket_update_fields(ticket=ticket, actor=actor, changes=ticket_changes, labels=labels)
-    if incident_changes:
-        diff = {k: {"label": str(labels[k]), "from": incident_before[k], "to": v}
-                for k, v in incident_changes.items()}
-        if not changed:
-            desk._touch(ticket)
-        desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes=diff)
-    if ticket.priority != old_priority:
-        new_priority = ticket.priority
-        transaction.on_commit(lambda: signals.ticket_priority_changed.send(
-            sender=Ticket, ticket_id=ticket.pk, old=old_priority, new=new_priority))
-        if new_priority != 1 and incident.major:
-            incident.major = False
-            incident.save(update_fields=["major"])
+    # The service desk records both, and sends ticket_fields_changed / ticket_priority_changed.
+    desk.ticket_update_fields(ticket=ticket, actor=actor, changes=ticket_changes,
+                              details={k: (incident_before[k], v) for k, v in incident_changes.items()})
+    if ticket.priority != 1 and incident.major:
+        incident.major = False
+        incident.save(update_fields=["major"])
     return ticket
 
 
@@ -172,7 +176,7 @@ def _require(fields: dict, names: tuple[str, ...]) -> None:
 @service
 def incident_transition(*, ticket: Ticket, actor: User | None, to: str, expected_version: int | None = None,
                         resolution_code: str = "", resolution_notes: str = "", on_hold_reason: str = "",
-                        note: str = "") -> Ticket:
+                        note: str = "", note_code: str = "", note_params: dict | None = None) -> Ticket:
     """Move an incident along its workflow, with the fields the target state requires."""
     ticket, incident = _lock(ticket, expected_version)
     roles = desk.actor_roles(ticket=ticket, actor=actor)
@@ -196,7 +200,8 @@ def incident_transition(*, ticket: Ticket, actor: User | None, to: str, expected
 
     source = ticket.state
     desk.ticket_change_state(ticket=ticket, workflow=INCIDENT_WORKFLOW, target=to, actor=actor, roles=roles,
-                             note=note)
+                             note=note, reason=on_hold_reason if to == IncidentState.ON_HOLD else "",
+                             note_code=note_code, note_params=note_params)
 
     changed = []
     if to == IncidentState.RESOLVED:
@@ -234,7 +239,7 @@ def _resolve_children(*, parent: Ticket, actor: User | None, notes: str) -> None
         child, child_incident = _lock(child, None)
         desk.ticket_change_state(ticket=child, workflow=INCIDENT_WORKFLOW, target=IncidentState.RESOLVED,
                                  actor=actor, roles={Actor.SYSTEM},
-                                 note=_("Resolved with its parent %(number)s.") % {"number": parent.number})
+                                 note_code="resolved_with_parent", note_params={"number": parent.number})
         child_incident.resolution_code = ResolutionCode.RESOLVED_WITH_PARENT
         child_incident.resolution_notes = notes
         child_incident.on_hold_reason = ""
@@ -348,9 +353,9 @@ def incident_escalate(*, ticket: Ticket, actor: User, level: str, reason: str, t
         lead = ticket.team.lead if ticket.team_id else None
         if lead is None:
             raise DomainError(_("This incident's team has no lead to escalate to."), code="no_team_lead")
-        desk._touch(ticket)
+        desk.touch(ticket)
         desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.ESCALATED, level="hierarchical",
-                          reason=reason, to=lead.display_name)
+                             reason=reason, to=lead.display_name, to_id=lead.pk)
         notify(ticket=ticket, recipients=[lead], reason="escalated", context={"escalation_reason": reason})
     else:
         raise ValidationError({"level": _("Choose functional or hierarchical escalation.")})
@@ -376,9 +381,7 @@ def incident_set_major(*, ticket: Ticket, actor: User, major: bool, expected_ver
     if incident.major != major:
         incident.major = major
         incident.save(update_fields=["major"])
-        desk._touch(ticket)
-        desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS,
-                          changes={"major": {"label": str(_("major incident")), "from": not major, "to": major}})
+        desk.ticket_update_fields(ticket=ticket, actor=actor, changes={}, details={"major": (not major, major)})
     return ticket
 
 
@@ -407,7 +410,7 @@ def incident_set_parent(*, ticket: Ticket, actor: User, parent: Ticket | None,
     if ticket.parent_id == (parent.pk if parent else None):
         return ticket
     ticket.parent = parent
-    desk._touch(ticket, "parent")
+    desk.touch(ticket, "parent")
     desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.PARENT, parent=parent.number if parent else None)
     if parent is not None:
         desk.timeline_record(ticket=parent, actor=actor, kind=EventKind.PARENT, child=ticket.number)
@@ -434,10 +437,9 @@ def incident_merge(*, ticket: Ticket, actor: User, into: Ticket, expected_versio
     survivor.watchers.add(ticket.requester, *ticket.watchers.all())
     desk.ticket_link_cis(ticket=survivor, actor=actor, cis=list(ticket.cis.all()))
     note = _("Merged into %(number)s as a duplicate.") % {"number": survivor.number}
-    desk.ticket_change_state(ticket=ticket, workflow=INCIDENT_WORKFLOW, target=IncidentState.RESOLVED,
-                             actor=actor, roles={Actor.SYSTEM}, note=note)
-    desk.ticket_change_state(ticket=ticket, workflow=INCIDENT_WORKFLOW, target=IncidentState.CLOSED,
-                             actor=actor, roles={Actor.SYSTEM}, note=note)
+    for target in (IncidentState.RESOLVED, IncidentState.CLOSED):
+        desk.ticket_change_state(ticket=ticket, workflow=INCIDENT_WORKFLOW, target=target, actor=actor,
+                                 roles={Actor.SYSTEM}, note_code="merged_into", note_params={"number": survivor.number})
     incident.resolution_code = ResolutionCode.DUPLICATE
     incident.resolution_notes = note
     incident.merged_into = survivor
@@ -463,9 +465,8 @@ def autoclose_resolved(*, now: datetime | None = None, batch: int = 500) -> int:
     for pk in ids:
         ticket = Ticket.objects.get(pk=pk)
         try:
-            incident_transition(ticket=ticket, actor=None, to=IncidentState.CLOSED,
-                                note=_("Closed automatically %(days)s days after resolution.")
-                                % {"days": settings.INCIDENT_AUTOCLOSE_DAYS})
+            incident_transition(ticket=ticket, actor=None, to=IncidentState.CLOSED, note_code="autoclosed",
+                                note_params={"days": settings.INCIDENT_AUTOCLOSE_DAYS})
         except DomainError:
             continue  # reopened meanwhile, or a child still open: leave it for a person
         closed += 1

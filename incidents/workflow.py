@@ -1,4 +1,4 @@
-"""The incident lifecycle, as data (DESIGN rule 2).
+"""The incident lifecycle, as data (docs/architecture.md, rule 2).
 
 New → In progress → On hold → Resolved → Closed, plus Cancelled. Requesters may cancel their own
 new incident, confirm a resolution (close) or reopen it; agents do the rest; the system closes

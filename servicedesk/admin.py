@@ -1,6 +1,6 @@
 """Admin for the service desk: categories (configuration), and read-only views for troubleshooting.
 
-Tickets and notifications are never written here: every write goes through the services (rule 1),
+Tickets and notifications are never written here: every write goes through the services (docs/architecture.md, rule 1),
 so the admin shows them read-only, with a link to the ticket's full audit trail (pghistory).
 """
 
@@ -18,8 +18,8 @@ from pghistory.models import Events
 
 from .models import Category, Notification, Ticket
 from .notifications import SUBJECTS
-from .queries import NUMBER_RE
-from .workflow import all_state_choices, state_of
+from .queries import is_ticket_number
+from .registry import all_state_choices, state_of
 
 # --- Shared pieces --------------------------------------------------------------------------
 
@@ -103,7 +103,7 @@ class TicketAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # A ticket number is looked up exactly, on its unique index; anything else searches titles.
-        if NUMBER_RE.match(search_term or ""):
+        if is_ticket_number(search_term):
             return queryset.filter(number=search_term.strip().upper()), False
         return super().get_search_results(request, queryset, search_term)
 

@@ -7,9 +7,12 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self):
+        from cmdb import tickets
         from cmdb.models import MANAGE_CMDB
 
-        from . import extensions
+        from . import ci_tickets, registry
 
-        # The CMDB sits below the service desk and cannot register itself here.
-        extensions.register_desk_landing(MANAGE_CMDB, "desk-cmdb:list")
+        # The CMDB sits below the service desk and cannot register itself here; it asks for open
+        # work per CI through its own hook.
+        registry.register_desk_landing(MANAGE_CMDB, "desk-cmdb:list")
+        tickets.register(counts=ci_tickets.open_ticket_counts, tickets=ci_tickets.open_tickets)

@@ -9,12 +9,7 @@ class TicketKind(models.TextChoices):
     CHANGE = "change", _("Change")
 
 
-NUMBER_PREFIX = {
-    TicketKind.INCIDENT: "INC",
-    TicketKind.REQUEST: "REQ",
-    TicketKind.PROBLEM: "PRB",
-    TicketKind.CHANGE: "CHG",
-}
+# Each process's number prefix is part of its registration (servicedesk/registry.py).
 NUMBER_DIGITS = 7
 
 

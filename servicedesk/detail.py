@@ -13,7 +13,7 @@ now, for incidents and every process after them:
    column not read is loaded on access (a query the tests would count), never wrong.
 
 Panels from higher layers (SLA clocks, affected services) answer in a fixed number of queries on
-their own; see ``servicedesk.extensions``.
+their own; see ``servicedesk.registry``.
 """
 
 from dataclasses import dataclass, field
@@ -23,8 +23,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from accounts.models import Organisation, Team, User, display_name
+from accounts.roles import VIEW_ALL_TICKETS
 from cmdb.models import CIClass, ConfigurationItem
-from esm.batch import read_together
+from esm.batch import read_prepared
 
 from .choices import EventKind
 from .models import Attachment, Category, Comment, Ticket, TicketCI, TimeEntry, TimelineEntry
@@ -117,54 +118,85 @@ def timeline_page_from(rows: dict[str, list[tuple]], ticket: Ticket, *, size: in
     return page
 
 
+def visibility_shape(user) -> tuple:
+    """What ``tickets_visible_to(user)`` bakes into SQL besides ids: part of a prepared read's shape."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ("none",)
+    if user.has_perm(VIEW_ALL_TICKETS):
+        return ("all",)
+    return ("own", user.pk, user.organisation_id if user.organisation_id and user.organisation.share_tickets else None)
+
+
 def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, timeline: bool = False,
                 timeline_public_only: bool = False, ci_links: bool = True, time_worked: bool = False,
-                children_limit: int | None = MAX_CHILDREN, extra: dict[str, QuerySet] | None = None) -> Around:
+                children_limit: int | None = MAX_CHILDREN, extra=None, extra_shape: str = "") -> Around:
     """Everything a ticket page or detail endpoint shows around ``ticket``, in one query.
 
     ``tickets``: ids of more tickets to read briefly (e.g. an incident's "merged into"), found in
     ``Around.tickets``. ``pickers``: every active team and the ticket team's active members (the
-    assignment controls). ``children_limit``: how many child tickets (None: all). ``extra``: the
-    process's own ``values_list()`` reads, in ``Around.extra``.
+    assignment controls). ``children_limit``: how many child tickets (None: all). ``extra``: a
+    function of the ids (``ids["ticket"]``…) giving the process's own ``values_list()`` reads, in
+    ``Around.extra``; name it in ``extra_shape``. The statement is compiled once per shape
+    (``esm.batch.read_prepared``): the ids reach the reads only through ``ids``.
     """
-    children = tickets_visible_to(user, Ticket.objects.filter(parent_id=ticket.pk)).order_by("id").values_list(
+    values = {"ticket": ticket.pk, "requester": ticket.requester_id, "assignee": ticket.assignee_id,
+              "team": ticket.team_id, "category": ticket.category_id, "service": ticket.service_id,
+              "parent": ticket.parent_id, **{f"brief{i}": pk for i, pk in enumerate(tickets)}}
+    shape = ("around", visibility_shape(user), len(tickets), pickers, timeline, timeline_public_only, ci_links,
+             time_worked, children_limit, extra_shape)
+
+    def build(ids: dict[str, int]) -> dict[str, QuerySet]:
+        return around_reads(ids, user, brief_count=len(tickets), pickers=pickers, timeline=timeline,
+                            timeline_public_only=timeline_public_only, ci_links=ci_links, time_worked=time_worked,
+                            children_limit=children_limit, extra=extra)
+
+    rows = read_prepared(shape, build, values)
+    return around_from(ticket, rows, timeline=timeline, extra=list(rows.keys() - AROUND_READS),
+                       children_limit=children_limit)
+
+
+AROUND_READS = {"people", "organisations", "watchers", "members", "teams", "categories", "services", "tickets",
+                "children", "ci_links", "time", "timeline", "timeline_attachments"}
+
+
+def around_reads(ids: dict[str, int], user, *, brief_count: int, pickers: bool, timeline: bool,
+                 timeline_public_only: bool, ci_links: bool, time_worked: bool, children_limit: int | None,
+                 extra) -> dict[str, QuerySet]:
+    """The reads of :func:`read_around`, with every id taken from ``ids``."""
+    ticket = Ticket(id=ids["ticket"])
+    children = tickets_visible_to(user, Ticket.objects.filter(parent_id=ids["ticket"])).order_by("id").values_list(
         *TICKET_BRIEF)
-    watcher_ids = Ticket.watchers.through.objects.filter(ticket_id=ticket.pk).values("user_id")
-    lead_ids = Team.objects.filter(pk=ticket.team_id).values("lead_id")
-    members = (Team.members.through.objects.filter(team_id=ticket.team_id, user__is_active=True)
-               if pickers and ticket.team_id else Team.members.through.objects.none())
-    people = Q(pk__in=[pk for pk in (ticket.requester_id, ticket.assignee_id) if pk])
+    watcher_ids = Ticket.watchers.through.objects.filter(ticket_id=ids["ticket"]).values("user_id")
+    lead_ids = Team.objects.filter(pk=ids["team"]).values("lead_id")
+    members = (Team.members.through.objects.filter(team_id=ids["team"], user__is_active=True)
+               if pickers else Team.members.through.objects.none())
+    people = Q(pk__in=[ids["requester"], ids["assignee"]])
     people |= Q(pk__in=watcher_ids) | Q(pk__in=lead_ids) | Q(pk__in=members.values("user_id"))
-    teams = Team.objects.filter(Q(active=True) | Q(pk=ticket.team_id)) if pickers else Team.objects.filter(
-        pk=ticket.team_id)
-    brief_ids = [pk for pk in (ticket.parent_id, *tickets) if pk]
-    reads = {
+    teams = Team.objects.filter(Q(active=True) | Q(pk=ids["team"])) if pickers else Team.objects.filter(pk=ids["team"])
+    brief_ids = [ids["parent"], *(ids[f"brief{i}"] for i in range(brief_count))]
+    return {
         "people": User.objects.filter(people).values_list(*PERSON),
         "organisations": Organisation.objects.filter(
-            pk__in=User.objects.filter(pk=ticket.requester_id).values("organisation_id")).values_list("id", "name"),
+            pk__in=User.objects.filter(pk=ids["requester"]).values("organisation_id")).values_list("id", "name"),
         "watchers": watcher_ids.values_list("user_id"),
         "members": members.values_list("user_id"),
         "teams": teams.order_by("name").values_list("id", "name", "lead_id", "active"),
         "categories": Category.objects.filter(
-            Q(pk=ticket.category_id) | Q(pk__in=Category.objects.filter(pk=ticket.category_id).values("parent_id"))
-        ).values_list("id", "name", "parent_id") if ticket.category_id else Category.objects.none(),
-        "services": ConfigurationItem.objects.filter(pk=ticket.service_id).values_list("id", "name")
-        if ticket.service_id else ConfigurationItem.objects.none(),
-        "tickets": Ticket.objects.filter(pk__in=brief_ids).values_list(*TICKET_BRIEF)
-        if brief_ids else Ticket.objects.none(),
+            Q(pk=ids["category"]) | Q(pk__in=Category.objects.filter(pk=ids["category"]).values("parent_id"))
+        ).values_list("id", "name", "parent_id"),
+        "services": ConfigurationItem.objects.filter(pk=ids["service"]).values_list("id", "name"),
+        "tickets": Ticket.objects.filter(pk__in=brief_ids).values_list(*TICKET_BRIEF),
         "children": children[: children_limit + 1] if children_limit is not None else children,
-        "ci_links": TicketCI.objects.filter(ticket=ticket).order_by("ci__name", "ci_id").values_list(
+        "ci_links": TicketCI.objects.filter(ticket_id=ids["ticket"]).order_by("ci__name", "ci_id").values_list(
             "id", "ci_id", "ci__name", "ci__ci_class_id", "ci__ci_class__name")
         if ci_links else TicketCI.objects.none(),
-        "time": TimeEntry.objects.filter(ticket=ticket).values("agent_id").annotate(total=Sum("minutes"))
+        "time": TimeEntry.objects.filter(ticket_id=ids["ticket"]).values("agent_id").annotate(total=Sum("minutes"))
         .order_by("-total", "agent_id").values_list("agent_id", "agent__username", "agent__first_name",
                                                     "agent__last_name", "total")
         if time_worked else TimeEntry.objects.none(),
         **(timeline_page_reads(ticket, public_only=timeline_public_only) if timeline else {}),
-        **(extra or {}),
+        **(extra(ids) if extra else {}),
     }
-    rows = read_together(**reads)
-    return around_from(ticket, rows, timeline=timeline, extra=list(extra or ()), children_limit=children_limit)
 
 
 def around_from(ticket: Ticket, rows: dict[str, list[tuple]], *, timeline: bool, extra: list[str],

@@ -19,7 +19,7 @@ from esm.filters import ExistingIdsFilter
 from .choices import Priority, TicketKind
 from .models import Category, Ticket
 from .queries import is_staff_view, search_tickets
-from .workflow import all_state_choices
+from .registry import all_state_choices
 
 MAX_UTC_OFFSET = timedelta(hours=14)
 MAX_SEARCH_CHARS = 200
@@ -107,3 +107,15 @@ class TicketFilterSet(filters.FilterSet):
         # Work notes are searched only for desk staff; a requester's search never matches them.
         user = getattr(self.request, "user", None)
         return search_tickets(queryset, value, internal=is_staff_view(user))
+
+
+class CategoryFilterSet(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100, label=_("Search"))
+    parent_id = filters.ModelChoiceFilter(field_name="parent", queryset=Category.objects.all(),
+                                          label=_("Parent category"))
+    top_level = filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label=_("Top-level only"))
+    active = filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = Category
+        fields: list[str] = []

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +68,7 @@ class TicketSequence(models.Model):
 
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
-    exclude=["search_document", "sla_due_at"],
+    exclude=["search_document", "sla_due_at", "sla_dirty_since"],
 )
 class Ticket(VersionedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=TicketKind.choices)
@@ -122,6 +122,9 @@ class Ticket(VersionedModel):
     # The nearest due time of the ticket's running SLA/OLA clocks, written by the SLA app
     # (sla/services.py): the queue's "time left" order and "breaching soon" queue walk its index.
     sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
+    # Set by every business write (in its transaction), cleared once the clocks are derived again:
+    # a recompute lost with a dying process is found by the sweep (sla.tasks.sweep_dirty_clocks).
+    sla_dirty_since = models.DateTimeField(_("SLA clocks stale since"), null=True, blank=True, editable=False)
     search_document = models.GeneratedField(
         expression=SearchDocument(F("title"), F("description")),
         output_field=SearchVectorField(),
@@ -155,6 +158,8 @@ class Ticket(VersionedModel):
             models.Index(fields=["sla_due_at", "id"], condition=Q(active=True, sla_due_at__isnull=False),
                          name="ticket_sla_due_idx"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["sla_dirty_since"], condition=Q(sla_dirty_since__isnull=False),
+                         name="ticket_sla_dirty_idx"),
             models.Index(fields=["requester", "opened_at"], name="ticket_requester_idx"),
             models.Index(fields=["organisation", "opened_at"], name="ticket_org_idx"),
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="ticket_parent_idx"),
@@ -186,9 +191,7 @@ class TicketCI(models.Model):
         return f"{self.ticket_id} → {self.ci_id}"
 
 
-@pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["search_document"],
-)
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Comment(models.Model):
     """A public reply (seen by the requester) or an internal work note (agents only)."""
 
@@ -197,19 +200,10 @@ class Comment(models.Model):
     body = models.TextField(_("message"))
     public = models.BooleanField(_("public reply"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Ticket search finds tickets by the words of their comments (servicedesk.queries.search_tickets).
-    search_document = models.GeneratedField(
-        expression=SearchDocument(Value(""), F("body")),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx"),
-            GinIndex(fields=["search_document"], name="comment_search_idx"),
-        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_idx")]
 
     def __str__(self):
         return f"{self.ticket_id}: {self.body[:40]}"

@@ -1,17 +1,20 @@
 """E-mail notifications through an outbox: rows written in the business transaction, sent after commit.
 
 ``notify`` renders the message now (so it says what was true when it happened) and queues the
-send task after commit (``esm.queueing.enqueue_on_commit``); a rolled-back write therefore sends nothing (rule 4).
+send task after commit (``esm.queueing.enqueue_on_commit``); a rolled-back write therefore sends
+nothing (docs/architecture.md, rule 4). Each reason has a subject and a template
+(``email/<reason>.txt``); other apps add theirs with ``register_reason`` (the SLA app's warnings
+and breaches).
 """
 
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from . import registry
 from .models import Notification
 
 SUBJECTS = {
@@ -27,6 +30,16 @@ SUBJECTS = {
 }
 
 
+TEMPLATES: dict[str, str] = {}
+
+
+def register_reason(reason: str, subject, template: str) -> None:
+    """A notification reason of another app: its subject (``%(number)s``, ``%(title)s`` and the
+    context's keys) and its template."""
+    SUBJECTS[reason] = subject
+    TEMPLATES[reason] = template
+
+
 def mail_subject(text: str) -> str:
     """A subject line that can be sent: one line, at most 250 characters.
 
@@ -36,10 +49,11 @@ def mail_subject(text: str) -> str:
     return " ".join(text.split())[:250]
 
 
-def ticket_urls(ticket) -> dict[str, str]:
+def ticket_urls(ticket) -> dict[str, str | None]:
+    """The links an e-mail offers: the ticket's portal and console pages, from its process's registration."""
     return {
-        "portal_url": settings.SITE_URL + reverse("portal:ticket_detail", args=[ticket.number]),
-        "desk_url": settings.SITE_URL + reverse("desk:ticket_detail", args=[ticket.number]),
+        "portal_url": registry.ticket_url(ticket.kind, ticket.number, "portal", absolute=True),
+        "desk_url": registry.ticket_url(ticket.kind, ticket.number, "desk", absolute=True),
     }
 
 
@@ -62,14 +76,17 @@ def notify(*, ticket, recipients: Iterable, reason: str, comment=None, extra_add
             targets.append((None, address))
 
     rows = []
+    template = TEMPLATES.get(reason, f"email/{reason}.txt")
     for user, address in targets:
-        ctx = {"ticket": ticket, "comment": comment, "recipient": user, "reason": reason,
-               **ticket_urls(ticket), **(context or {})}
-        # Each person reads mail in their own language, whoever caused it.
+        # Each person reads mail in their own language, whoever caused it; callables in ``context``
+        # (e.g. a translated label) are evaluated in that language.
         with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
-            subject = str(SUBJECTS[reason]) % {"number": ticket.number, "title": ticket.title,
-                                               "parent": (context or {}).get("parent_number", "")}
-            body = render_to_string(f"email/{reason}.txt", ctx)
+            extra = {k: v() if callable(v) and not hasattr(v, "_meta") else v for k, v in (context or {}).items()}
+            ctx = {"ticket": ticket, "comment": comment, "recipient": user, "reason": reason,
+                   **ticket_urls(ticket), **extra}
+            subject = str(SUBJECTS[reason]) % {"parent": extra.get("parent_number", ""), **extra,
+                                               "number": ticket.number, "title": ticket.title}
+            body = render_to_string(template, ctx)
         rows.append(Notification(ticket=ticket, recipient=user, to_email=address,
                                  reason=reason, subject=mail_subject(subject), body=body))
     created = Notification.objects.bulk_create(rows)

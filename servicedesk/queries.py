@@ -6,20 +6,40 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import BooleanField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Expression, Func, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
 from cmdb.models import ConfigurationItem
 
-from .extensions import search_sources
+from . import registry
 from .models import Category, Comment, Ticket, TimelineEntry
 
-NUMBER_RE = re.compile(r"^\s*(INC|REQ|PRB|CHG)\d{1,12}\s*$", re.IGNORECASE)
+NUMBER_RE = re.compile(r"^\s*([A-Za-z]{2,6})\d{1,12}\s*$")
+
+
+def is_ticket_number(text: str) -> bool:
+    """``INC0001042`` (any registered process's prefix, any case, surrounding spaces allowed)."""
+    match = NUMBER_RE.match(text or "")
+    return bool(match) and match.group(1).upper() in registry.number_prefixes()
+
+
 HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]+")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 MAX_SEARCH_TERMS = 12
+
+
+class IdInArray(Func):
+    """``<id> = ANY(ARRAY(<subquery>))``: a sub-select PostgreSQL runs once and matches by index."""
+
+    template = "%(expressions)s"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"({sql}))", params
 
 
 def tickets_visible_to(user, base: QuerySet | None = None) -> QuerySet:
@@ -32,8 +52,13 @@ def tickets_visible_to(user, base: QuerySet | None = None) -> QuerySet:
     own = Q(requester=user)
     if user.organisation_id and user.organisation.share_tickets:
         own |= Q(organisation_id=user.organisation_id)
-    watched = Exists(Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk))
-    return qs.filter(own | watched)
+    # Watched tickets as ``id = ANY(ARRAY(…))``, not EXISTS: PostgreSQL can then read all three parts
+    # through indexes (a BitmapOr) and estimates a handful of rows. Under an OR an EXISTS is a filter
+    # it guesses matches half the table, so a search or a short list walked the whole ticket table
+    # in list order looking for 51 rows (5 s at 1,000,000 tickets, bench/README.md).
+    watched = IdInArray("pk", ArraySubquery(
+        Ticket.watchers.through.objects.filter(user_id=user.pk).values("ticket_id")))
+    return qs.filter(own | Q(watched))
 
 
 def can_view_ticket(user, ticket: Ticket) -> bool:
@@ -64,24 +89,37 @@ def search_query(text: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"({p})" for p in parts), search_type="raw", config="simple")
 
 
-class IdInArray(Func):
-    """``id = ANY(ARRAY(subquery))``: PostgreSQL runs the subquery once and reads the ids through the
-    primary key, so an OR with the ticket's own document becomes a BitmapOr of two index scans
-    (``id IN (subquery)`` under an OR would be a filter checked against every ticket)."""
+class TicketDocumentMatches(Expression):
+    """``<ticket>.<column> @@ query`` for the search documents that triggers keep on the ticket row.
 
-    template = "%(expressions)s"
-    arg_joiner = " = ANY("
+    Those columns are not model fields (servicedesk migration 0007 says why), so the ORM cannot
+    name them; this expression does, qualified by the query's ticket table alias.
+    """
+
     output_field = BooleanField()
+    conditional = True
 
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = super().as_sql(compiler, connection, **extra)
-        return f"({sql}))", params
+    def __init__(self, column: str, query: SearchQuery):
+        super().__init__()
+        assert column in TICKET_TEXT_DOCUMENTS, column
+        self.column, self.query = column, query
+
+    def get_source_expressions(self):
+        return [self.query]
+
+    def set_source_expressions(self, exprs):
+        (self.query,) = exprs
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        query_sql, params = compiler.compile(self.query)
+        return f"{alias}.{connection.ops.quote_name(self.column)} @@ ({query_sql})", params
 
 
-def comment_matches(query: SearchQuery, *, internal: bool) -> QuerySet:
-    """Ids of tickets with a comment matching ``query``: public replies, and work notes if ``internal``."""
-    comments = Comment.objects.filter(search_document=query)
-    return (comments if internal else comments.filter(public=True)).values("ticket_id")
+# Documents on the ticket row besides its own (title, description), and whether a requester's
+# search reads them: public replies and the process's fields the requester sees (resolution
+# notes), never work notes.
+TICKET_TEXT_DOCUMENTS = {"reply_document": True, "process_document": True, "note_document": False}
 
 
 def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
@@ -89,21 +127,21 @@ def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
     match ``text``, or the ticket with that number.
 
     ``internal`` says whether the person searching may read work notes (desk staff); without it
-    only what the requester sees is searched, so a search never reveals a work note's words.
+    only what the requester reads is searched, so a search never reveals a work note's words.
     Order and visibility stay those of ``qs``.
     """
     text = (text or "").strip()
     if not text:
         return qs
-    if NUMBER_RE.match(text):
+    if is_ticket_number(text):
         return qs.filter(number=text.strip().upper())
     query = search_query(text)
     if query is None:
         return qs.none()
     matches = Q(search_document=query)
-    for source in (comment_matches, *search_sources):
-        ids = source(query, internal=internal).order_by()  # a set of ids: no sort (Comment has an ordering)
-        matches |= Q(IdInArray("pk", ArraySubquery(ids)))
+    for column, public in TICKET_TEXT_DOCUMENTS.items():
+        if public or internal:
+            matches |= Q(TicketDocumentMatches(column, query))
     return qs.filter(matches)
 
 
@@ -115,8 +153,9 @@ def queue_filter(user, queue: str) -> Q:
         return Q(active=True, team__in=user.teams.values("pk"))
     if queue == "unassigned":
         return Q(active=True, assignee__isnull=True)
-    if queue == "major":
-        return Q(active=True, incident__major=True)
+    for extra in registry.extra_queues():  # a process's own (e.g. major incidents)
+        if extra.name == queue:
+            return extra.condition(user)
     if queue == "breaching":
         soon = timezone.now() + timedelta(minutes=settings.SLA_BREACHING_SOON_MINUTES)
         return Q(active=True, sla_due_at__lte=soon)
@@ -140,7 +179,7 @@ DEFAULT_TICKET_ORDERING = "priority"
 
 def ticket_list_queryset(user) -> QuerySet:
     return tickets_visible_to(user).select_related(
-        "requester", "team", "assignee", "category", "service", "incident"
+        "requester", "team", "assignee", "category", "service", *registry.details_relations()
     )
 
 

@@ -1,4 +1,4 @@
-"""Every write to the shared ticket record goes through these functions (rule 1: one path).
+"""Every write to the shared ticket record goes through these functions (docs/architecture.md, rule 1: one write path).
 
 Process apps (incidents, problems, changes) call them for what all tickets share: numbering,
 locking, state changes, assignment, comments, attachments, time, CI links, notifications. Each
@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +22,8 @@ from cmdb.models import ConfigurationItem
 from esm.errors import NotPermitted, StaleVersion, TransitionNotAllowed
 from esm.services import service
 
-from . import signals
-from .choices import NUMBER_DIGITS, NUMBER_PREFIX, EventKind, TicketKind
+from . import registry, signals
+from .choices import NUMBER_DIGITS, EventKind
 from .models import Attachment, Comment, Ticket, TicketCI, TicketSequence, TimeEntry, TimelineEntry
 from .notifications import notify
 from .rendering import MAX_BODY_CHARS
@@ -41,7 +43,7 @@ def ticket_number_next(*, kind: str) -> str:
             TicketSequence.objects.get_or_create(kind=kind)
             cursor.execute(sql, [kind])
             row = cursor.fetchone()
-    return f"{NUMBER_PREFIX[TicketKind(kind)]}{row[0]:0{NUMBER_DIGITS}d}"
+    return f"{registry.process_for(kind).number_prefix}{row[0]:0{NUMBER_DIGITS}d}"
 
 
 def validate_text(*, title: str | None = None, description: str | None = None) -> None:
@@ -64,7 +66,7 @@ def validate_text(*, title: str | None = None, description: str | None = None) -
 
 
 def ticket_lock(*, ticket: Ticket, expected_version: int | None) -> Ticket:
-    """Re-read ``ticket`` under a row lock and refuse a stale write (rule 3)."""
+    """Re-read ``ticket`` under a row lock and refuse a stale write (docs/architecture.md, rule 3)."""
     locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current_version=locked.version)
@@ -72,10 +74,28 @@ def ticket_lock(*, ticket: Ticket, expected_version: int | None) -> Ticket:
 
 
 def _touch(ticket: Ticket, *fields: str) -> None:
-    """Save ``fields`` of a locked ticket and bump its version."""
+    """Save ``fields`` of a locked ticket, bump its version and mark its clocks for recomputation.
+
+    The mark (``sla_dirty_since``) is written in the business transaction and cleared by whoever
+    derives clocks from the history once they have done so; a sweep finds marks left behind when a
+    process died between the commit and the recompute (docs/architecture.md, "Lifecycle signals").
+    """
     ticket.version += 1
     ticket.updated_at = timezone.now()
-    ticket.save(update_fields=[*fields, "version", "updated_at"])
+    if ticket.sla_dirty_since is None:
+        ticket.sla_dirty_since = ticket.updated_at
+    ticket.save(update_fields=[*fields, "version", "updated_at", "sla_dirty_since"])
+
+
+def touch(ticket: Ticket, *fields: str) -> None:
+    """For process services: save ``fields`` of a locked ticket (or only bump its version)."""
+    _touch(ticket, *fields)
+
+
+def _after_commit(signal, ticket: Ticket, **kwargs) -> None:
+    """Send a lifecycle signal once the transaction commits (nothing if it rolls back)."""
+    pk = ticket.pk
+    transaction.on_commit(lambda: signal.send(sender=Ticket, ticket_id=pk, **kwargs))
 
 
 def timeline_record(*, ticket: Ticket, actor: User | None, kind: str, public: bool = False,
@@ -114,36 +134,70 @@ def ticket_create(*, kind: str, workflow: Workflow, actor: User | None, requeste
     if assignee is not None:
         _check_assignee(team=team, assignee=assignee)
     validate_text(title=title, description=description)
+    now = timezone.now()
     ticket = Ticket(
         kind=kind, number=ticket_number_next(kind=kind), title=title.strip(), description=description,
         state=workflow.initial, active=workflow.state(workflow.initial).active, priority=priority,
         requester=requester, organisation_id=requester.organisation_id, team=team, assignee=assignee,
-        category=category, service=service, parent=parent,
+        category=category, service=service, parent=parent, opened_at=now, updated_at=now, sla_dirty_since=now,
     )
     # Foreign keys and constraints are the database's to enforce; no per-field existence queries.
     ticket.save(force_insert=True)
     timeline_record(ticket=ticket, actor=actor, kind=EventKind.CREATED, public=True, number=ticket.number)
     if team is not None:
-        timeline_record(ticket=ticket, actor=actor, kind=EventKind.ASSIGNED, team=team.name,
-                     assignee=assignee.display_name if assignee else None)
+        timeline_record(ticket=ticket, actor=actor, kind=EventKind.ASSIGNED, **_assignment_facts(team, assignee))
+    _after_commit(signals.ticket_created, ticket, kind=kind)
     return ticket
 
 
-def ticket_update_fields(*, ticket: Ticket, actor: User | None, changes: dict, labels: dict) -> list[str]:
-    """Apply field ``changes`` to a locked ticket, recording from/to for the timeline."""
+def _assignment_facts(team: Team | None, assignee: User | None) -> dict:
+    """Ids for the clocks and links, names as they read when it happened."""
+    return {"team_id": team.pk if team else None, "team": team.name if team else None,
+            "assignee_id": assignee.pk if assignee else None,
+            "assignee": assignee.display_name if assignee else None}
+
+
+def ticket_update_fields(*, ticket: Ticket, actor: User | None, changes: dict,
+                         details: dict[str, tuple] | None = None) -> list[str]:
+    """Apply field ``changes`` to a locked ticket, recording from/to for the timeline.
+
+    ``details`` are the process's own fields its service has already saved, as name → (old, new):
+    they get their own timeline entry and are named in ``ticket_fields_changed`` too. Entries store
+    field names and values (codes, ids), never labels: pages render them in the reader's language.
+    """
     changed = []
     diff = {}
+    old_priority = ticket.priority
     for name, value in changes.items():
         old = getattr(ticket, name)
         if old != value:
             setattr(ticket, name, value)
             changed.append(name)
-            diff[name] = {"label": str(labels.get(name, name)), "from": _display(old), "to": _display(value)}
+            diff[name] = _change(old, value)
     if changed:
         validate_text(title=changes.get("title"), description=changes.get("description"))
         _touch(ticket, *changed)
         timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes=diff)
+    details = {name: pair for name, pair in (details or {}).items() if pair[0] != pair[1]}
+    if details:
+        if not changed:
+            _touch(ticket)
+        timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS,
+                        changes={name: _change(old, new) for name, (old, new) in details.items()})
+    if changed or details:
+        _after_commit(signals.ticket_fields_changed, ticket, fields=frozenset([*changed, *details]))
+    if "priority" in changed:
+        _after_commit(signals.ticket_priority_changed, ticket, old=old_priority, new=ticket.priority)
     return changed
+
+
+def _change(old, new) -> dict:
+    """From → to as stored: plain values as they are, related rows as their id plus their name."""
+    change = {"from": _display(old), "to": _display(new)}
+    for key, value in (("from_id", old), ("to_id", new)):
+        if hasattr(value, "_meta"):
+            change[key] = value.pk
+    return change
 
 
 def _display(value) -> str | int | None:
@@ -156,8 +210,15 @@ def _display(value) -> str | int | None:
 
 
 def ticket_change_state(*, ticket: Ticket, workflow: Workflow, target: str, actor: User | None,
-                        roles: set[Actor] | None = None, note: str = "") -> Transition:
-    """Move a locked ticket to ``target`` if the workflow allows it for the actor (rule 2)."""
+                        roles: set[Actor] | None = None, note: str = "", reason: str = "",
+                        note_code: str = "", note_params: dict | None = None) -> Transition:
+    """Move a locked ticket to ``target`` if the workflow allows it for the actor (docs/architecture.md, rule 2).
+
+    ``reason`` is the hold reason when ``target`` is the process's hold state; the timeline entry
+    keeps it, and SLA clocks read it from there to tell holds that pause them. A system note is
+    stored as ``note_code`` and ``note_params`` (servicedesk.timeline) so each reader reads it in
+    their own language; ``note`` is what a person wrote.
+    """
     roles = roles if roles is not None else actor_roles(ticket=ticket, actor=actor)
     transition = workflow.find(ticket.state, target, roles)
     if transition is None:
@@ -181,12 +242,9 @@ def ticket_change_state(*, ticket: Ticket, workflow: Workflow, target: str, acto
         ticket.closed_at = now
     _touch(ticket, "state", "active", "resolved_at", "closed_at")
     timeline_record(ticket=ticket, actor=actor, kind=EventKind.STATE, public=True,
-                 source=old_state, target=target, verb=transition.name or target, note=note)
-    transaction.on_commit(
-        lambda: signals.ticket_state_changed.send(
-            sender=Ticket, ticket_id=ticket.pk, source=old_state, target=target, at=now
-        )
-    )
+                 source=old_state, target=target, verb=transition.name or target, note=note, reason=reason,
+                 **_note_facts(note_code, note_params))
+    _after_commit(signals.ticket_state_changed, ticket, source=old_state, target=target, at=now)
     return transition
 
 
@@ -205,8 +263,13 @@ def _check_assignee(*, team: Team | None, assignee: User | None) -> None:
         raise ValidationError({"assignee": _("%(user)s cannot work tickets.") % {"user": assignee.display_name}})
 
 
+def _note_facts(code: str, params: dict | None) -> dict:
+    return {"note_code": code, "note_params": params or {}} if code else {}
+
+
 def ticket_assign(*, ticket: Ticket, actor: User | None, team: Team | None, assignee: User | None,
-                  kind: str = EventKind.ASSIGNED, reason: str = "") -> bool:
+                  kind: str = EventKind.ASSIGNED, reason: str = "", note_code: str = "",
+                  note_params: dict | None = None) -> bool:
     """Assign a locked ticket to a team and optionally one of its members. Returns whether it changed."""
     if team is not None and not team.active:
         raise ValidationError({"team": _("%(team)s is no longer active.") % {"team": team.name}})
@@ -219,14 +282,12 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, team: Team | None, assi
     _touch(ticket, "team", "assignee")
     timeline_record(
         ticket=ticket, actor=actor, kind=kind, reason=reason,
-        from_team=previous_team.name if previous_team else None,
-        team=team.name if team else None, assignee=assignee.display_name if assignee else None,
+        from_team_id=previous_team.pk if previous_team else None,
+        from_team=previous_team.name if previous_team else None, **_assignment_facts(team, assignee),
+        **_note_facts(note_code, note_params),
     )
-    transaction.on_commit(
-        lambda: signals.ticket_assigned.send(sender=Ticket, ticket_id=ticket.pk,
-                                             team_id=team.pk if team else None,
-                                             previous_team_id=previous_team.pk if previous_team else None)
-    )
+    _after_commit(signals.ticket_assigned, ticket, team_id=team.pk if team else None,
+                  previous_team_id=previous_team.pk if previous_team else None)
     if assignee is not None and assignee != actor:
         notify(ticket=ticket, recipients=[assignee], reason="assigned")
     elif assignee is None and team is not None and (previous_team is None or previous_team.pk != team.pk):
@@ -252,7 +313,9 @@ def comment_add(*, ticket: Ticket, actor: User, body: str, public: bool) -> Comm
     if not public and not is_agent:
         raise NotPermitted(_("Only service desk staff can write internal notes."))
     comment = Comment.objects.create(ticket=ticket, author=actor, body=body, public=public)
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=comment.created_at)
+    # A public reply can stop a response clock: mark the clocks like any other change (see _touch).
+    mark = {"sla_dirty_since": Coalesce("sla_dirty_since", Value(comment.created_at))} if public else {}
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=comment.created_at, **mark)
     timeline_record(ticket=ticket, actor=actor, kind=EventKind.COMMENT if public else EventKind.WORK_NOTE,
                  public=public, comment=comment)
     if public:
@@ -261,10 +324,7 @@ def comment_add(*, ticket: Ticket, actor: User, body: str, public: bool) -> Comm
             notify(ticket=ticket, recipients=recipients, reason="public_reply", comment=comment)
         elif ticket.assignee_id and ticket.assignee_id != actor.pk:
             notify(ticket=ticket, recipients=[ticket.assignee], reason="requester_reply", comment=comment)
-        transaction.on_commit(
-            lambda: signals.ticket_commented.send(sender=Ticket, ticket_id=ticket.pk, comment_id=comment.pk,
-                                                  by_agent=is_agent, public=public)
-        )
+        _after_commit(signals.ticket_commented, ticket, comment_id=comment.pk, by_agent=is_agent, public=public)
     return comment
 
 

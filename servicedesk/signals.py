@@ -1,17 +1,25 @@
 """The documented lifecycle signals of the shared ticket record.
 
-Higher layers (sla/, problems/, changes/) subscribe in their ``AppConfig.ready()``. All are sent
-after the transaction commits, with primary keys only.
+Sent by the service desk's own services (servicedesk/services.py) once the transaction commits,
+with primary keys and plain values only; a rolled-back write sends nothing. Higher layers (sla/,
+later problems/ and changes/) subscribe in their ``AppConfig.ready()``. Nothing subscribes to
+``post_save``: a ``save()`` outside the services is not a business change.
 
+- ``ticket_created(ticket_id, kind)``: a ticket was opened.
 - ``ticket_state_changed(ticket_id, source, target, at)``: a ticket moved between workflow states.
 - ``ticket_assigned(ticket_id, team_id, previous_team_id)``: team or assignee changed.
 - ``ticket_commented(ticket_id, comment_id, by_agent, public)``: a public reply was added.
-- ``ticket_priority_changed(ticket_id, old, new)``: the priority changed.
+- ``ticket_fields_changed(ticket_id, fields)``: fields changed (a frozenset of names: the shared
+  record's, such as ``priority``, ``service``, ``category``, and the process's own).
+- ``ticket_priority_changed(ticket_id, old, new)``: the priority changed (sent with
+  ``ticket_fields_changed``, for subscribers that care about nothing else).
 """
 
 from django.dispatch import Signal
 
+ticket_created = Signal()
 ticket_state_changed = Signal()
 ticket_assigned = Signal()
 ticket_commented = Signal()
+ticket_fields_changed = Signal()
 ticket_priority_changed = Signal()

@@ -69,36 +69,3 @@ class Workflow:
             if t.target == target:
                 return t
         return None
-
-
-# --- Registry -------------------------------------------------------------------------------
-# Process apps register their workflow in AppConfig.ready(), so that shared code (queues, filters,
-# badges) can speak of every kind's states without importing the process apps.
-
-_WORKFLOWS: dict[str, Workflow] = {}
-
-
-def register_workflow(kind: str, workflow: Workflow) -> None:
-    _WORKFLOWS[kind] = workflow
-
-
-def workflow_for(kind: str) -> Workflow:
-    return _WORKFLOWS[kind]
-
-
-def all_state_choices() -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for workflow in _WORKFLOWS.values():
-        for state in workflow.states:
-            seen.setdefault(state.value, state.label)
-    return list(seen.items())
-
-
-def state_of(kind: str, value: str) -> State | None:
-    workflow = _WORKFLOWS.get(kind)
-    if workflow is None:
-        return None
-    try:
-        return workflow.state(value)
-    except KeyError:
-        return None

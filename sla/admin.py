@@ -1,12 +1,13 @@
 """Admin for service level managers: calendars with hours and dates, definitions with targets and rules.
 
-Saving a definition or calendar (the parent form is always saved) moves its ``updated_at``, which
-refreshes the cached definitions; the clocks on open tickets are then recomputed in the background.
+Calendars and definitions are written by ``sla.services.calendar_save`` / ``definition_save`` (the
+same functions as the console and the API): validation, the audit context and the recompute of the
+clocks that depend on them come with the write. Escalation rules are edited inline on the definition.
 """
 
 from django.contrib import admin
-from django.utils import timezone
 
+from . import services
 from .models import (
     Calendar,
     CalendarDate,
@@ -20,14 +21,14 @@ from .models import (
     SlaTarget,
 )
 
+CALENDAR_FIELDS = ("name", "time_zone", "holiday_country", "holiday_subdivision", "description")
+DATE_FIELDS = ("date", "kind", "start", "end", "note")
 
-def _recompute_later(definitions, actor):
-    from esm.queueing import enqueue_on_commit
 
-    from .tasks import recompute_definition
-
-    for definition in definitions:
-        enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
+def _kept_rows(formset) -> list[dict]:
+    """The rows an inline keeps; the service writes them (so the admin's change message lists none)."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
 
 
 class CalendarHoursInline(admin.TabularInline):
@@ -46,11 +47,17 @@ class CalendarAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [CalendarHoursInline, CalendarDateInline]
 
+    def save_model(self, request, obj, form, change):
+        """Written with its hours and dates in ``save_related``, in one service call."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The inlines were written after the calendar: move its stamp so cached expansions are rebuilt.
-        Calendar.objects.filter(pk=form.instance.pk).update(updated_at=timezone.now())
-        _recompute_later(form.instance.definitions.all(), request.user)
+        rows = {formset.model: _kept_rows(formset) for formset in formsets}
+        services.calendar_save(
+            actor=request.user, calendar=form.instance,
+            hours=[(r["weekday"], r["start"], r["end"]) for r in rows.get(CalendarHours, [])],
+            dates=[{name: r.get(name) for name in DATE_FIELDS} for r in rows.get(CalendarDate, [])],
+            **{name: form.cleaned_data[name] for name in CALENDAR_FIELDS if name in form.cleaned_data},
+        )
 
 
 class TargetInline(admin.TabularInline):
@@ -72,9 +79,18 @@ class SlaDefinitionAdmin(admin.ModelAdmin):
     filter_horizontal = ["services", "categories", "organisations", "teams"]
     inlines = [TargetInline, EscalationRuleInline]
 
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.DEFINITION_FIELDS | services.DEFINITION_M2M
+                  if name in form.cleaned_data}
+        services.definition_save(actor=request.user, definition=obj, **fields)
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        _recompute_later([form.instance], request.user)
+        for formset in formsets:
+            if formset.model is SlaTarget:
+                targets = {r["metric"]: r["seconds"] for r in _kept_rows(formset)}
+                services.definition_save(actor=request.user, definition=form.instance, targets=targets)
+            else:
+                self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Clock)

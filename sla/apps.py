@@ -9,18 +9,20 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service level management")
 
     def ready(self):
-        from django.db.models.signals import post_save
-
-        from servicedesk import extensions, signals
-        from servicedesk.models import Ticket
+        from servicedesk import registry, signals, timeline
+        from servicedesk.notifications import register_reason
 
         from . import panels, receivers
+        from .scan import SUBJECTS
 
+        signals.ticket_created.connect(receivers.on_created, dispatch_uid="sla.created")
         signals.ticket_state_changed.connect(receivers.on_state_changed, dispatch_uid="sla.state")
         signals.ticket_assigned.connect(receivers.on_assigned, dispatch_uid="sla.assigned")
         signals.ticket_commented.connect(receivers.on_commented, dispatch_uid="sla.commented")
-        signals.ticket_priority_changed.connect(receivers.on_priority_changed, dispatch_uid="sla.priority")
-        post_save.connect(receivers.on_ticket_saved, sender=Ticket, dispatch_uid="sla.ticket_saved")
-        extensions.register_ticket_panel("sla_clocks", panels.clocks_panel)
-        extensions.register_desk_panel("sla_clocks", panels.clocks_desk_panel)
-        extensions.register_desk_landing("sla.manage_sla", "desk:queue", "?queue=breaching")
+        signals.ticket_fields_changed.connect(receivers.on_fields_changed, dispatch_uid="sla.fields")
+        registry.register_ticket_panel("sla_clocks", panels.clocks_panel)
+        registry.register_desk_panel("sla_clocks", panels.clocks_desk_panel)
+        registry.register_desk_landing("sla.manage_sla", "desk:queue", "?queue=breaching")
+        timeline.register_note("sla_reassigned", _("SLA %(sla)s at %(percent)s%%"))
+        for reason, subject in SUBJECTS.items():
+            register_reason(reason, subject, f"sla/email/{reason}.txt")

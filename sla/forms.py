@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Team
 from cmdb.models import ConfigurationItem
+from esm.fields import SingleLineFormField
+from esm.forms import ServiceErrorsMixin, add_service_errors
 from servicedesk.choices import Priority, TicketKind
 from servicedesk.models import Category
-from servicedesk.views.portal import add_service_errors
 
 from .choices import WEEKDAYS, AgreementType, DateKind, EscalationAction, Metric
 from .models import Calendar, EscalationRule
@@ -22,7 +23,7 @@ BLANK = [("", "—")]
 NESTED = ("escalations", "hours", "dates")
 
 
-class SlaForm(forms.Form):
+class SlaForm(ServiceErrorsMixin, forms.Form):
     """Compact Bootstrap controls; service errors shown on the field they name, the rest above."""
 
     def __init__(self, *args, **kwargs):
@@ -36,7 +37,9 @@ class SlaForm(forms.Form):
                 else "form-control form-control-sm"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
-    def add_service_errors(self, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    service_error_names_unknown = False
+
+    def add_service_errors(self, exc: ValidationError, aliases: dict[str, str] | None = None, *, skip=()) -> None:
         if hasattr(exc, "error_dict"):
             # "hours.2.weekday" → a message above the form naming the row (rows are numbered from 1).
             plain = {}
@@ -51,7 +54,7 @@ class SlaForm(forms.Form):
                     plain[key] = messages
             exc = ValidationError(plain) if plain else None
         if exc is not None:
-            add_service_errors(self, exc, aliases)
+            add_service_errors(self, exc, aliases, skip=skip, name_unknown=False)
 
     def nested_labels(self) -> dict:
         return {"escalations": _("Escalation rules"), "hours": _("Working hours"), "dates": _("Dates")}
@@ -63,12 +66,12 @@ def _split(text: str) -> list[str]:
 
 class DefinitionForm(SlaForm):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = SingleLineFormField(label=_("Name"), max_length=120)
     type = forms.ChoiceField(label=_("Type"), choices=AgreementType.choices)
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=2_147_483_647,
                                help_text=_("Lower numbers are tried first; the first match applies."))
     active = forms.BooleanField(label=_("Active"), required=False)
-    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    description = SingleLineFormField(label=_("Description"), max_length=300, required=False)
     calendar = forms.ModelChoiceField(label=_("Calendar"), queryset=Calendar.objects.order_by("name"))
     response_minutes = forms.IntegerField(label=_("Response target (business minutes)"), required=False,
                                           min_value=1, max_value=10 * 365 * 24 * 60)
@@ -153,12 +156,12 @@ class EscalationRuleForm(SlaForm):
 
 class CalendarForm(SlaForm):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = SingleLineFormField(label=_("Name"), max_length=120)
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("e.g. Asia/Seoul, Europe/London"))
     holiday_country = forms.CharField(label=_("Public holidays of (country code)"), max_length=3, required=False,
                                       help_text=_("ISO code understood by the holidays package, e.g. KR, US, GB."))
     holiday_subdivision = forms.CharField(label=_("Subdivision"), max_length=10, required=False)
-    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    description = SingleLineFormField(label=_("Description"), max_length=300, required=False)
 
     @staticmethod
     def initial_for(calendar: Calendar) -> dict:
@@ -185,7 +188,7 @@ class DateForm(SlaForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=DateKind.choices, required=False)
     start = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    note = forms.CharField(label=_("Note"), max_length=120, required=False)
+    note = SingleLineFormField(label=_("Note"), max_length=120, required=False)
 
     def as_date(self) -> dict | None:
         data = self.cleaned_data

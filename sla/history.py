@@ -1,8 +1,8 @@
 """A ticket's recorded history, as the clocks need it: phases (state, hold reason, team) and responses.
 
-Read from the shared timeline (``servicedesk.TimelineEntry``): state changes, assignments and
-escalations, public replies. Hold reasons come from whoever registered them in
-``servicedesk.extensions.hold_reasons`` (the incident app's audit trail, see ``sla.apps``).
+Read from the shared timeline (``servicedesk.TimelineEntry``), whose entries store facts: a state
+change carries the hold reason it entered with, an assignment or escalation the team's id. Nothing
+is reconstructed from other tables.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from accounts.models import Team
-from servicedesk import extensions
 from servicedesk.choices import EventKind
 from servicedesk.models import TimelineEntry
-from servicedesk.workflow import state_of, workflow_for
+from servicedesk.registry import state_of, workflow_for
 
 TEAM_EVENTS = {EventKind.ASSIGNED, EventKind.ESCALATED}
 
@@ -56,35 +54,13 @@ def entries_for(ticket_ids: list[int]) -> dict[int, list]:
     return out
 
 
-def team_ids_by_name(entries_by_ticket: dict[int, list]) -> dict[str, int]:
-    names = {data.get("team") for rows in entries_by_ticket.values() for _i, _a, kind, _u, _p, data in rows
-             if kind in TEAM_EVENTS and data.get("team")}
-    if not names:
-        return {}
-    return dict(Team.objects.filter(name__in=names).values_list("name", "id"))
-
-
-def hold_reasons_for(kind: str, ticket_ids: list[int]) -> tuple[str | None, dict[int, list[str]]]:
-    registered = extensions.hold_reasons.get(kind)
-    if registered is None:
-        return None, {}
-    state, fn = registered
-    return state, fn(ticket_ids)
-
-
-def build_history(ticket, entries: list, *, teams: dict[str, int], hold_state: str | None,
-                  reasons: list[str], max_id: int | None = None) -> History:
+def build_history(ticket, entries: list, *, max_id: int | None = None) -> History:
     """Phases from opening to now. ``entries`` are (id, at, kind, actor_id, public, data) in time order."""
     workflow = workflow_for(ticket.kind)
     history = History(opened_at=ticket.opened_at)
     state = workflow.initial
     reason = ""
     team_id = None
-    holds = list(reasons)
-    entering = sum(1 for e in entries if e[2] == EventKind.STATE and e[5].get("target") == hold_state)
-    # Align from the end: the latest holds matter most if the audit trail is shorter than the timeline.
-    holds = [""] * max(0, entering - len(holds)) + holds[-entering:] if entering else []
-    hold_index = 0
     started = False
 
     def begin(at):
@@ -106,19 +82,12 @@ def build_history(ticket, entries: list, *, teams: dict[str, int], hold_state: s
             begin(history.opened_at)
         if kind == EventKind.STATE:
             state = data.get("target", state)
-            if state == hold_state:
-                reason = holds[hold_index] if hold_index < len(holds) else ""
-                hold_index += 1
-            else:
-                reason = ""
+            reason = data.get("reason") or ""
             if actor_id is not None and actor_id != ticket.requester_id:
                 history.responses.append(at)
             begin(at)
-        elif kind in TEAM_EVENTS and "team" in data:
-            name = data.get("team")
-            new_team = teams.get(name) if name else None
-            if name and new_team is None:
-                new_team = ticket.team_id  # renamed since: the best we know
+        elif kind in TEAM_EVENTS and "team_id" in data:
+            new_team = data["team_id"]
             if new_team != team_id:
                 team_id = new_team
                 begin(at)

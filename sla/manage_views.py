@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion
-from servicedesk.views.desk import desk_required
 
 from . import queries, services
 from .forms import CalendarForm, DateFormSet, DefinitionForm, EscalationFormSet, EscalationRuleForm, HoursFormSet

@@ -3,7 +3,7 @@ the clocks they put on tickets, and what the breach scan records.
 
 A clock's counters are never added to as time goes by: ``sla.clocks`` derives them from the
 ticket's recorded history whenever something changes, and stores the result with the wall-clock
-instants the scan needs (``due_at``, ``next_check_at``) in indexed columns (DESIGN rule 5).
+instants the scan needs (``due_at``, ``next_check_at``) in indexed columns (docs/architecture.md, rule 5).
 """
 
 import re

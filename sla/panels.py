@@ -1,4 +1,4 @@
-"""What the SLA app plugs into the lower layers' extension points (``servicedesk.extensions``)."""
+"""What the SLA app plugs into the service desk's panel providers (``servicedesk.registry``)."""
 
 from .queries import clocks_for_tickets
 

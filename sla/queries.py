@@ -68,7 +68,10 @@ def clocks_queryset() -> QuerySet:
 def clocks_for_tickets(ticket_ids: list[int], now: datetime | None = None) -> dict[int, list[ClockView]]:
     now = now or timezone.now()
     out: dict[int, list[ClockView]] = {pk: [] for pk in ticket_ids}
-    for clock in clocks_queryset().filter(ticket_id__in=ticket_ids):
+    # The panels need the clock, its definition, calendar and team; not the ticket row they hang on.
+    clocks = Clock.objects.select_related("definition__calendar", "team").order_by(
+        "ticket_id", "type", "metric", "team_id", "segment")
+    for clock in clocks.filter(ticket_id__in=ticket_ids):
         out[clock.ticket_id].append(clock_view(clock, now))
     return out
 

@@ -1,16 +1,20 @@
 """Subscriptions to the service desk's lifecycle signals (connected in ``SlaConfig.ready``).
 
-The documented signals arrive after commit. Field changes without a signal of their own (service,
-category) are caught from the ticket's ``post_save`` and handled after commit too. Every handler
-does the same thing — recompute the ticket's clocks from its history — and a recompute that finds
-the history unchanged stops after two queries, so repeated signals cost little.
+The signals arrive after commit. Every handler does the same thing — recompute the ticket's clocks
+from its history — and only while the ticket is marked dirty (``Ticket.sla_dirty_since``, set in
+the business transaction): the first handler of a change recomputes and clears the mark, any other
+signal of the same change then costs one query. A mark left behind (the process died after the
+commit) is found by the sweep (``sla.tasks.sweep_dirty_clocks``).
 """
-
-from django.db import transaction
 
 from .services import recompute_after_change
 
-RETARGET_FIELDS = {"priority", "service", "category"}
+# Fields whose change can move a ticket to another agreement or target.
+RETARGET_FIELDS = frozenset({"priority", "service", "category"})
+
+
+def on_created(sender, ticket_id, **kwargs):
+    recompute_after_change(ticket_id, "opened")
 
 
 def on_state_changed(sender, ticket_id, **kwargs):
@@ -25,12 +29,7 @@ def on_commented(sender, ticket_id, **kwargs):
     recompute_after_change(ticket_id, "replied")
 
 
-def on_priority_changed(sender, ticket_id, **kwargs):
-    recompute_after_change(ticket_id, "priority changed")
-
-
-def on_ticket_saved(sender, instance, created, update_fields=None, **kwargs):
-    if created or (update_fields and RETARGET_FIELDS & set(update_fields)):
-        reason = "opened" if created else ", ".join(sorted(RETARGET_FIELDS & set(update_fields))) + " changed"
-        pk = instance.pk
-        transaction.on_commit(lambda: recompute_after_change(pk, reason))
+def on_fields_changed(sender, ticket_id, fields, **kwargs):
+    changed = RETARGET_FIELDS & set(fields)
+    if changed:
+        recompute_after_change(ticket_id, ", ".join(sorted(changed)) + " changed")

@@ -1,4 +1,4 @@
-"""The breach scan and the escalation actions it queues (DESIGN rule 5: timers live in the database).
+"""The breach scan and the escalation actions it queues (docs/architecture.md, rule 5: timers live in the database).
 
 One tick: claim the clocks whose next check is due (``next_check_at <= now``, a partial index that
 holds only clocks with something left to check) with ``FOR UPDATE SKIP LOCKED``, record each
@@ -23,25 +23,23 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from esm.errors import DomainError
 from esm.queueing import enqueue_on_commit
 from servicedesk import services as desk
-from servicedesk import signals
 from servicedesk.choices import EventKind
-from servicedesk.models import Notification, Ticket
-from servicedesk.notifications import mail_subject, ticket_urls
+from servicedesk.notifications import notify
 
 from .choices import BREACH, EscalationAction, RunStatus
+from .definitions import definitions
 from .models import Clock, ClockEvent, EscalationRun
-from .services import definitions
+from .tasks import run_escalation
 
 log = logging.getLogger(__name__)
 
+# The e-mails of warnings and breaches, sent through the service desk's outbox (SlaConfig.ready).
 SUBJECTS = {
     "sla_warning": gettext_lazy("[%(number)s] %(percent)s%% of the %(metric)s target used: %(title)s"),
     "sla_breach": gettext_lazy("[%(number)s] %(metric)s target breached: %(title)s"),
@@ -156,8 +154,6 @@ def scan_once(*, now: datetime | None = None, batch: int | None = None) -> TickR
         result.redriven = len(redriven)
         queued += redriven
         if queued:
-            from .tasks import run_escalation
-
             for pk in queued:
                 enqueue_on_commit(run_escalation, pk)
     return result
@@ -182,32 +178,6 @@ def scan(*, now: datetime | None = None, batch: int | None = None, budget: float
 # --- Escalation actions ---------------------------------------------------------------------
 
 
-def sla_notify(*, ticket: Ticket, recipients, clock: Clock, threshold: int) -> list[Notification]:
-    """Outbox rows for an SLA warning or breach, each in its recipient's language; sent after commit."""
-    from servicedesk.tasks import send_notification
-
-    reason = "sla_breach" if threshold >= BREACH else "sla_warning"
-    seen: set[str] = set()
-    rows = []
-    for user in recipients:
-        if user is None or not user.is_active or not user.email or user.email.lower() in seen:
-            continue
-        seen.add(user.email.lower())
-        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
-            metric = str(clock.get_metric_display()).lower()
-            subject = str(SUBJECTS[reason]) % {"number": ticket.number, "title": ticket.title,
-                                               "percent": threshold, "metric": metric}
-            body = render_to_string(f"sla/email/{reason}.txt", {
-                "ticket": ticket, "clock": clock, "threshold": threshold, "recipient": user,
-                "definition": clock.definition.name, "metric": metric, **ticket_urls(ticket)})
-        rows.append(Notification(ticket=ticket, recipient=user, to_email=user.email, reason=reason,
-                                 subject=mail_subject(subject), body=body))
-    created = Notification.objects.bulk_create(rows)
-    for note in created:
-        enqueue_on_commit(send_notification, note.pk)
-    return created
-
-
 def _perform(run: EscalationRun) -> str:
     rule, clock = run.rule, run.clock
     ticket = desk.ticket_lock(ticket=clock.ticket, expected_version=None)
@@ -224,7 +194,10 @@ def _perform(run: EscalationRun) -> str:
             person = ticket.service.owner if ticket.service_id else None
         if person is None:
             return "skipped: nobody to notify"
-        sent = sla_notify(ticket=ticket, recipients=[person], clock=clock, threshold=threshold)
+        sent = notify(ticket=ticket, recipients=[person], reason="sla_breach" if threshold >= BREACH else "sla_warning",
+                      context={"clock": clock, "threshold": threshold, "percent": threshold,
+                               "definition": clock.definition.name,
+                               "metric": lambda: str(clock.get_metric_display()).lower()})
         desk.timeline_record(ticket=ticket, actor=None, kind=EventKind.NOTIFIED, reason=action,
                              sla=clock.definition.name, metric=clock.metric, threshold=threshold,
                              to=person.display_name)
@@ -233,18 +206,14 @@ def _perform(run: EscalationRun) -> str:
         return "skipped: ticket no longer open"
     if action == EscalationAction.REASSIGN_TEAM:
         changed = desk.ticket_assign(ticket=ticket, actor=None, team=rule.team, assignee=None,
-                                     kind=EventKind.ESCALATED,
-                                     reason=_("SLA %(sla)s at %(percent)s%%") % {"sla": clock.definition.name,
-                                                                                "percent": threshold})
+                                     kind=EventKind.ESCALATED, note_code="sla_reassigned",
+                                     note_params={"sla": clock.definition.name, "percent": threshold})
         return f"reassigned to {rule.team.name}" if changed else "skipped: already with that team"
     if action == EscalationAction.RAISE_PRIORITY:
         if ticket.priority <= 1:
             return "skipped: already P1"
         old = ticket.priority
-        labels = {"priority": Ticket._meta.get_field("priority").verbose_name}
-        desk.ticket_update_fields(ticket=ticket, actor=None, changes={"priority": old - 1}, labels=labels)
-        transaction.on_commit(lambda: signals.ticket_priority_changed.send(
-            sender=Ticket, ticket_id=ticket.pk, old=old, new=old - 1))
+        desk.ticket_update_fields(ticket=ticket, actor=None, changes={"priority": old - 1})
         return f"priority P{old} → P{old - 1}"
     return "skipped: unknown action"
 

@@ -1,32 +1,33 @@
 """Every write of the SLA app: clocks recomputed from history, definitions and calendars edited by
-service level managers, escalation actions. Atomic, keyword-only, explicit actor (DESIGN rule 1).
+service level managers, escalation actions. Atomic, keyword-only, explicit actor (docs/architecture.md, rule 1).
 
 The breach scan lives in ``sla.scan``; it only reads what ``clocks_recompute`` stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from esm.errors import NotPermitted, StaleVersion
+from esm.queueing import enqueue_on_commit
 from esm.services import service
 from servicedesk.models import Ticket
 
-from .calendar import BusinessCalendar, business_calendar
 from .choices import BREACH, AgreementType, ClockState, DateKind, EscalationAction, Metric
 from .clocks import ClockValue, Window, compute, team_stints
-from .history import build_history, entries_for, hold_reasons_for, team_ids_by_name
+from .definitions import DefinitionSet, Loaded, definitions
+from .history import build_history, entries_for
 from .models import Calendar, Clock, ClockEvent, EscalationRule, Recomputation, SlaDefinition, SlaTarget
+from .tasks import recompute_definition
 
 log = logging.getLogger(__name__)
 
@@ -40,100 +41,6 @@ def can_manage_sla(user) -> bool:
 def require_manager(actor) -> None:
     if not can_manage_sla(actor):
         raise NotPermitted(_("Only service level managers can change service levels."))
-
-
-# --- Definitions, loaded once per process and refreshed when they change --------------------
-
-
-@dataclass
-class Loaded:
-    obj: SlaDefinition
-    calendar: BusinessCalendar
-    targets: dict[str, int]
-    services: set[int]
-    categories: set[int]
-    organisations: set[int]
-    teams: set[int]
-    rules: list[EscalationRule]
-    thresholds: list[int] = field(default_factory=list)
-
-    def matches(self, ticket, team_id: int | None = None) -> bool:
-        d = self.obj
-        if d.kinds and ticket.kind not in d.kinds:
-            return False
-        if d.priorities and ticket.priority not in d.priorities:
-            return False
-        if self.services and ticket.service_id not in self.services:
-            return False
-        if self.categories and ticket.category_id not in self.categories and (
-                ticket.category_id is None or ticket.category.parent_id not in self.categories):
-            return False
-        if self.organisations and ticket.organisation_id not in self.organisations:
-            return False
-        return not (self.teams and team_id not in self.teams)
-
-
-@dataclass
-class DefinitionSet:
-    key: str
-    by_type: dict[str, list[Loaded]]
-    by_id: dict[int, Loaded]
-
-    def first(self, type_: str, ticket, team_id: int | None = None) -> Loaded | None:
-        return next((d for d in self.by_type.get(type_, []) if d.matches(ticket, team_id)), None)
-
-
-_DEFINITIONS: DefinitionSet | None = None
-_DEFINITIONS_LOCK = threading.Lock()
-
-
-STAMP_SQL = """
-SELECT (SELECT max(updated_at)::text || count(*) FROM sla_sladefinition),
-       (SELECT max(updated_at)::text || count(*) FROM sla_calendar),
-       (SELECT md5(string_agg(concat_ws(':', id, definition_id, metric, seconds), ',' ORDER BY id)) FROM sla_slatarget),
-       (SELECT md5(string_agg(concat_ws(':', id, definition_id, metric, threshold, action, team_id, active), ','
-                              ORDER BY id)) FROM sla_escalationrule)
-"""
-
-
-def _stamp() -> str:
-    """Changes whenever a definition, calendar, target or rule does (small tables: one cheap query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        raw = "|".join(str(v) for v in cursor.fetchone())
-    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:10]
-
-
-def definitions() -> DefinitionSet:
-    """Active definitions with their calendars, targets, match sets and rules (one stamp query when cached)."""
-    global _DEFINITIONS
-    key = _stamp()
-    if _DEFINITIONS is not None and _DEFINITIONS.key == key:
-        return _DEFINITIONS
-    with _DEFINITIONS_LOCK:
-        rows = (SlaDefinition.objects.filter(active=True).select_related("calendar")
-                .prefetch_related("targets", "services", "categories", "organisations", "teams",
-                                  "calendar__hours", "calendar__dates", "escalations")
-                .order_by("type", "order", "id"))
-        by_type: dict[str, list[Loaded]] = {}
-        by_id: dict[int, Loaded] = {}
-        for d in rows:
-            rules = [r for r in d.escalations.all() if r.active]
-            loaded = Loaded(
-                obj=d, calendar=business_calendar(d.calendar), targets={t.metric: t.seconds for t in d.targets.all()},
-                services={s.pk for s in d.services.all()}, categories={c.pk for c in d.categories.all()},
-                organisations={o.pk for o in d.organisations.all()}, teams={t.pk for t in d.teams.all()},
-                rules=rules,
-                thresholds=sorted({*(p for p in d.warn_at if 0 < p < BREACH), *(r.threshold for r in rules), BREACH}),
-            )
-            by_type.setdefault(d.type, []).append(loaded)
-            by_id[d.pk] = loaded
-        _DEFINITIONS = DefinitionSet(key=key, by_type=by_type, by_id=by_id)
-        return _DEFINITIONS
-
-
-def loaded_definition(definition_id: int) -> Loaded | None:
-    return definitions().by_id.get(definition_id)
 
 
 # --- Clocks from history --------------------------------------------------------------------
@@ -181,36 +88,36 @@ def _next_check(value: ClockValue, recorded: set[int], now: datetime) -> tuple[d
     return pending[0]
 
 
-def _hold_reasons(ticket) -> tuple[str | None, list[str]]:
-    state, by_ticket = hold_reasons_for(ticket.kind, [ticket.pk])
-    return state, by_ticket.get(ticket.pk, [])
-
-
 def clocks_recompute(*, ticket_id: int, now: datetime | None = None, force: bool = False, reason: str = "",
-                     actor: User | None = None) -> list[Clock]:
+                     actor: User | None = None, only_if_dirty: bool = False) -> list[Clock]:
     """Derive every clock of a ticket from its history and the definitions that match it now.
 
     Cheap when nothing changed (the history mark matches). A clock whose agreement or target
     changes is a re-target, recorded as a ``Recomputation`` with the before and after values.
+    Clears the ticket's "clocks dirty" mark; with ``only_if_dirty`` (lifecycle signals, the sweep)
+    a ticket without the mark is left alone after one query, so the signals of one change
+    recompute once. The ticket row is locked (``FOR NO KEY UPDATE``), so recomputes of one ticket
+    queue behind each other and the history read is never older than the mark cleared.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_related("category").filter(pk=ticket_id).first()
-        if ticket is None:
+        ticket = (Ticket.objects.select_for_update(of=("self",), no_key=True).select_related("category")
+                  .filter(pk=ticket_id).first())
+        if ticket is None or (only_if_dirty and ticket.sla_dirty_since is None):
             return []
+        derived.count += 1
         defs = definitions()
         existing = {(c.type, c.metric, c.team_id, c.segment): c
                     for c in Clock.objects.select_for_update().filter(ticket_id=ticket_id)}
         entries = entries_for([ticket_id])[ticket_id]
         max_id = max((e[0] for e in entries), default=0)
         mark = f"{max_id}:{ticket.version}:{defs.key}"
-        if not force and existing and all(c.history_mark == mark for c in existing.values()):
+        if (not force and existing and all(c.history_mark == mark for c in existing.values())) or (
+                not existing and not any(defs.by_type.values())):
+            if ticket.sla_dirty_since is not None:
+                Ticket.objects.filter(pk=ticket_id).update(sla_dirty_since=None)
             return list(existing.values())
-        if not existing and not any(defs.by_type.values()):
-            return []
-        hold_state, reasons = _hold_reasons(ticket)
-        history = build_history(ticket, entries, teams=team_ids_by_name({ticket_id: entries}),
-                                hold_state=hold_state, reasons=reasons, max_id=max_id)
+        history = build_history(ticket, entries, max_id=max_id)
         values = expected_clocks(ticket, history, defs, now)
         recorded: dict[int, set[int]] = {}
         if existing:
@@ -264,9 +171,33 @@ def clocks_recompute(*, ticket_id: int, now: datetime | None = None, force: bool
         # The queue sorts and filters on the nearest running due time, kept on the ticket row
         # (indexed there; servicedesk cannot join the clocks it does not know about).
         nearest = min((c.due_at for c in kept if c.state == ClockState.RUNNING and c.due_at), default=None)
-        if ticket.sla_due_at != nearest:
-            Ticket.objects.filter(pk=ticket_id).update(sla_due_at=nearest)
+        if ticket.sla_due_at != nearest or ticket.sla_dirty_since is not None:
+            Ticket.objects.filter(pk=ticket_id).update(sla_due_at=nearest, sla_dirty_since=None)
         return kept
+
+
+class _Counter(threading.local):
+    count = 0
+
+
+# How many times clocks were derived in this thread (the recompute passed the dirty check); tests
+# read it to show that one business change recomputes once.
+derived = _Counter()
+
+
+def clocks_sweep_dirty(*, older_than: float | None = None, batch: int = 200, now: datetime | None = None) -> int:
+    """Recompute tickets whose "clocks dirty" mark is older than ``older_than`` seconds (beat).
+
+    The after-commit recompute normally clears the mark within milliseconds; one still there was
+    left by a process that died between its commit and the recompute, or by a failed recompute.
+    """
+    older_than = settings.SLA_DIRTY_SWEEP_AFTER if older_than is None else older_than
+    now = now or timezone.now()
+    ids = list(Ticket.objects.filter(sla_dirty_since__lt=now - timedelta(seconds=older_than))
+               .order_by("sla_dirty_since").values_list("id", flat=True)[:batch])
+    for pk in ids:
+        recompute_after_change(pk, "swept", now=now)
+    return len(ids)
 
 
 def clocks_rebuild(*, ticket_ids=None, reason: str = "rebuild", actor: User | None = None, batch: int = 500,
@@ -283,10 +214,10 @@ def clocks_rebuild(*, ticket_ids=None, reason: str = "rebuild", actor: User | No
     return done
 
 
-def recompute_after_change(ticket_id: int, reason: str) -> None:
+def recompute_after_change(ticket_id: int, reason: str, now: datetime | None = None) -> None:
     """Signal handlers' entry point (after commit): never let a clock problem break the request."""
     try:
-        clocks_recompute(ticket_id=ticket_id, reason=reason)
+        clocks_recompute(ticket_id=ticket_id, reason=reason, only_if_dirty=True, now=now)
     except Exception:  # the scan keeps working on the last stored values; the rebuild command repairs
         log.exception("SLA clocks of ticket %s could not be recomputed", ticket_id)
 
@@ -299,10 +230,6 @@ DEFINITION_M2M = {"services", "categories", "organisations", "teams"}
 
 
 def _queue_definition_recompute(definition: SlaDefinition, actor: User | None) -> None:
-    from esm.queueing import enqueue_on_commit
-
-    from .tasks import recompute_definition
-
     enqueue_on_commit(recompute_definition, definition.pk, getattr(actor, "pk", None))
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from servicedesk.views.desk import desk_required
+from esm.access import desk_required
 
 from . import queries, reports
 from .api.views import month_range

@@ -1,4 +1,4 @@
-"""The Korean locale (DESIGN rule 10): pages speak Korean to those who ask for it, and the catalogue is complete."""
+"""The Korean locale (docs/architecture.md, rule 10): pages speak Korean to those who ask for it, and the catalogue is complete."""
 
 import ast
 import gettext

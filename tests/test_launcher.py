@@ -56,7 +56,8 @@ def test_run_sets_site_url_to_the_address_it_serves(monkeypatch):
     monkeypatch.setattr(launcher, "port_in_use", lambda host, port: False)
     monkeypatch.setenv("PORT", "8123")
     monkeypatch.setenv("HOST", "0.0.0.0")
-    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.setenv("SITE_URL", "unset below")  # so that the value cmd_run sets is undone afterwards
+    monkeypatch.delenv("SITE_URL")
     with pytest.raises(Started):
         launcher.cmd_run([])
     assert launcher.os.environ["SITE_URL"] == "http://127.0.0.1:8123"

@@ -1,4 +1,4 @@
-"""API representations of people and teams, plus the small input helpers every API module shares."""
+"""API representations of people and teams."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -7,24 +7,6 @@ from rest_framework import serializers
 
 from accounts.models import Organisation, Team, User
 from esm.api import FieldErrorsSerializer
-
-MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist, so they are refused before reaching the database
-
-
-def parse_id(raw) -> int | None:
-    """An id from a URL, or None when it cannot be one (not digits, or beyond bigint)."""
-    raw = str(raw)
-    if not raw.isascii() or not raw.isdigit():
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_ID else None
-
-
-def id_field(queryset, **kwargs) -> serializers.PrimaryKeyRelatedField:
-    """A primary-key input that refuses floats, infinities and out-of-range numbers with a 400."""
-    return serializers.PrimaryKeyRelatedField(
-        queryset=queryset, pk_field=serializers.IntegerField(min_value=1, max_value=MAX_ID), **kwargs
-    )
 
 
 class BriefUserSerializer(serializers.ModelSerializer):

@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import MAX_ID, BriefTeamSerializer, BriefUserSerializer, id_field
+from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer
 from accounts.models import Team, User
 from cmdb.choices import AttributeType, Criticality, Environment, ImpactDirection, LifecycleStatus
 from cmdb.impact import DEFAULT_DEPTH, DEFAULT_NODE_LIMIT, MAX_DEPTH
 from cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
+from esm.api_bases import MAX_ID, id_field
 from esm.fields import SingleLineCharField
 
 

@@ -6,9 +6,7 @@ administrators write. Requesters get 403 on every endpoint. Each write calls one
 400/403/409/412. CI writes honour ``If-Match``.
 """
 
-import django_filters as filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
@@ -18,13 +16,16 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import parse_id
-from accounts.api.views import ReadOnlyReferenceViewSet, reference_schema
-from accounts.models import Team, User
+from accounts.models import User
 from cmdb import services
 from cmdb.attributes import ClassCatalogue
-from cmdb.choices import Criticality
-from cmdb.filters import CIClassFilterSet, CIFilterSet, RelationshipFilterSet
+from cmdb.filters import (
+    CIClassFilterSet,
+    CIFilterSet,
+    RedundancyGroupFilterSet,
+    RelationshipFilterSet,
+    ServiceFilterSet,
+)
 from cmdb.impact import impact_analysis
 from cmdb.imports import CIS, RELATIONSHIPS, ci_import, parse_csv
 from cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relationship, RelationshipType
@@ -41,6 +42,7 @@ from cmdb.queries import (
 )
 from esm.api import (
     ERR_400,
+    ERR_400_IF_MATCH,
     ERR_401,
     ERR_403,
     IF_MATCH,
@@ -51,6 +53,7 @@ from esm.api import (
     etag_for,
     if_match_version,
 )
+from esm.api_bases import ByIdMixin, ReadOnlyReferenceViewSet, reference_schema
 from esm.pagination import KeysetPagination
 
 from .serializers import (
@@ -101,17 +104,6 @@ def service_call(call):
 # --- Business services (reference data, read by everyone signed in) ------------------------
 
 
-class ServiceFilterSet(filters.FilterSet):
-    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100, label=_("Search"))
-    support_team_id = filters.ModelChoiceFilter(field_name="support_team", queryset=Team.objects.all(),
-                                                label=_("Support team"))
-    criticality = filters.MultipleChoiceFilter(choices=Criticality.choices, label=_("Criticality"))
-
-    class Meta:
-        model = ConfigurationItem
-        fields: list[str] = []
-
-
 @reference_schema(ServiceSerializer, "business service", "business services")
 class ServiceViewSet(ReadOnlyReferenceViewSet):
     queryset = ConfigurationItem.objects.none()
@@ -155,16 +147,6 @@ class RelationshipTypeViewSet(ReadOnlyReferenceViewSet):
 # --- Configuration items --------------------------------------------------------------------
 
 
-class ByIdMixin:
-    lookup_value_regex = "[^/]+"
-
-    def get_object(self):
-        pk = parse_id(self.kwargs["pk"])
-        if pk is None:
-            raise Http404
-        return get_object_or_404(self.get_queryset(), pk=pk)
-
-
 @extend_schema_view(
     list=extend_schema(summary="List configuration items",
                        description="Filters combine; `attribute=os:linux` filters on an attribute value "
@@ -180,7 +162,8 @@ class ByIdMixin:
                                  responses={200: CISerializer, **error_responses(400, 401, 403, 404, 412)}),
     destroy=extend_schema(summary="Delete a configuration item and its relationships (configuration managers)",
                           description="Refused (409) while tickets name it: retire it instead.",
-                          parameters=[ID, IF_MATCH], responses={204: None, **error_responses(401, 403, 404, 409, 412)}),
+                          parameters=[ID, IF_MATCH],
+                          responses={204: None, 400: ERR_400_IF_MATCH, **error_responses(401, 403, 404, 409, 412)}),
 )
 class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
     queryset = ConfigurationItem.objects.none()
@@ -217,13 +200,13 @@ class CIViewSet(ByIdMixin, viewsets.GenericViewSet):
         serializer = CIWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         ci = service_call(lambda: services.ci_update(ci=ci, actor=request.user,
-                                                     expected_version=if_match_version(request),
+                                                     expected_version=if_match_version(request, ci.version),
                                                      **serializer.validated_data))
         return self.ci_response(ci)
 
     def destroy(self, request, pk=None):
         ci = self.get_object()
-        services.ci_delete(ci=ci, actor=request.user, expected_version=if_match_version(request))
+        services.ci_delete(ci=ci, actor=request.user, expected_version=if_match_version(request, ci.version))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Impact analysis: what it breaks (upstream) or depends on (downstream)",
@@ -309,14 +292,6 @@ class RelationshipViewSet(ByIdMixin, viewsets.GenericViewSet):
     def destroy(self, request, pk=None):
         services.relationship_delete(relationship=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RedundancyGroupFilterSet(filters.FilterSet):
-    ci_id = filters.NumberFilter(field_name="ci_id", min_value=1, max_value=2**63 - 1, label=_("Configuration item"))
-
-    class Meta:
-        model = RedundancyGroup
-        fields: list[str] = []
 
 
 @extend_schema_view(

@@ -11,16 +11,17 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer, id_field
+from accounts.api.serializers import BriefTeamSerializer, BriefUserSerializer
 from accounts.models import Team, User, display_name
 from cmdb.api.serializers import BriefCISerializer, ci_ids_field, cis_from_ids
 from cmdb.impact import affected_services, affected_services_cached
 from cmdb.models import ConfigurationItem
+from esm.api_bases import id_field
 from esm.fields import SingleLineCharField
 from servicedesk.api.serializers import BriefCategorySerializer
 from servicedesk.choices import Priority
-from servicedesk.extensions import ticket_panel
 from servicedesk.models import Category, Ticket
+from servicedesk.registry import ticket_panel
 from servicedesk.rendering import MAX_BODY_CHARS
 
 from ..choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency

@@ -2,7 +2,7 @@
 
 Every queryset starts from ``incidents_visible_to(request.user)``, so a number the caller may not
 see is a 404 whatever the action; requesters use the same endpoints for their own tickets. Each
-write calls one service (rule 1); ``esm.api.exception_handler`` turns domain errors into
+write calls one service (docs/architecture.md, rule 1); ``esm.api.exception_handler`` turns domain errors into
 403/409/412 and validation errors into 400. Writes to the incident record honour ``If-Match``.
 """
 
@@ -20,8 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.serializers import BriefUserSerializer, parse_id
-from accounts.api.views import NAME_ORDERINGS
+from accounts.api.serializers import BriefUserSerializer
 from accounts.models import User
 from accounts.roles import can_work_tickets
 from cmdb.api.serializers import BriefCISerializer
@@ -35,6 +34,7 @@ from esm.api import (
     etag_for,
     if_match_version,
 )
+from esm.api_bases import NAME_ORDERINGS, parse_id
 from esm.errors import NotPermitted
 from esm.pagination import KeysetPagination
 from servicedesk import services as desk
@@ -54,9 +54,9 @@ from servicedesk.detail import ticket_row
 from servicedesk.models import Attachment, Ticket, TimeEntry
 from servicedesk.queries import (
     DEFAULT_TICKET_ORDERING,
-    NUMBER_RE,
     TICKET_ORDERING_FILTERS,
     TICKET_ORDERINGS,
+    is_ticket_number,
     ticket_comments,
     ticket_timeline,
 )
@@ -134,7 +134,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def get_object(self, queryset=None) -> Ticket:
         number = self.kwargs["number"].strip().upper()
-        if not NUMBER_RE.fullmatch(number):  # junk (NUL bytes, huge strings) never reaches the database
+        if not is_ticket_number(number):  # junk (NUL bytes, huge strings) never reaches the database
             raise Http404
         return get_object_or_404(queryset if queryset is not None else self.get_queryset(), number=number)
 
@@ -171,7 +171,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, number=None):
         number = self.kwargs["number"].strip().upper()
-        if not NUMBER_RE.fullmatch(number):  # junk (NUL bytes, huge strings) never reaches the database
+        if not is_ticket_number(number):  # junk (NUL bytes, huge strings) never reaches the database
             raise Http404
         ticket = ticket_row(request.user, kind=TicketKind.INCIDENT, number=number, select=("incident",))
         if ticket is None:
@@ -195,22 +195,9 @@ class IncidentViewSet(viewsets.GenericViewSet):
         ticket = self.get_object()
         serializer = IncidentUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        expected = if_match_version(request)
-        assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
-        with transaction.atomic():  # fields and assignment succeed or fail together
-            if changes or not assignment:
-                ticket = services.incident_update(ticket=ticket, actor=request.user, expected_version=expected,
-                                                  **changes)
-                expected = ticket.version if expected is not None else None
-            if assignment:
-                team = assignment.get("team", ticket.team)
-                if "assignee" in assignment:
-                    assignee = assignment["assignee"]
-                else:  # a new team starts without an assignee; the same team keeps its assignee
-                    assignee = ticket.assignee if team is not None and ticket.team_id == team.pk else None
-                ticket = services.incident_assign(ticket=ticket, actor=request.user, team=team, assignee=assignee,
-                                                  expected_version=expected)
+        ticket = services.incident_update(ticket=ticket, actor=request.user,
+                                          expected_version=if_match_version(request, ticket.version),
+                                          **serializer.validated_data)
         return self.incident_response(ticket)
 
     # --- Lifecycle and assignment -----------------------------------------------------------
@@ -223,7 +210,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_transition(ticket=ticket, actor=request.user,
-                                              expected_version=if_match_version(request), **serializer.validated_data)
+                                              expected_version=if_match_version(request, ticket.version),
+                                              **serializer.validated_data)
         return self.incident_response(ticket)
 
     @extend_schema(summary="Assign to a team and agent, or to yourself", request=AssignSerializer, **INCIDENT_WRITE)
@@ -233,7 +221,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        expected = if_match_version(request)
+        expected = if_match_version(request, ticket.version)
         if data["to_me"]:
             ticket = services.incident_assign_to_me(ticket=ticket, actor=request.user, expected_version=expected)
         else:
@@ -251,7 +239,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         ticket = services.incident_escalate(ticket=ticket, actor=request.user, level=data["level"],
                                             reason=data["reason"], team=data.get("team"),
-                                            expected_version=if_match_version(request))
+                                            expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Declare or stand down a major incident", request=MajorSerializer, **INCIDENT_WRITE)
@@ -262,7 +250,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         ticket = services.incident_set_major(ticket=ticket, actor=request.user,
                                              major=serializer.validated_data["major"],
-                                             expected_version=if_match_version(request))
+                                             expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Link under a parent incident, or unlink", request=ParentSerializer, **INCIDENT_WRITE)
@@ -274,7 +262,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         parent_number = serializer.validated_data["parent"]
         parent = self.visible_incident(parent_number, "parent") if parent_number else None
         ticket = services.incident_set_parent(ticket=ticket, actor=request.user, parent=parent,
-                                              expected_version=if_match_version(request))
+                                              expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     @extend_schema(summary="Merge this duplicate into another incident", request=MergeSerializer,
@@ -286,7 +274,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         into = self.visible_incident(serializer.validated_data["into"], "into")
         ticket = services.incident_merge(ticket=ticket, actor=request.user, into=into,
-                                         expected_version=if_match_version(request))
+                                         expected_version=if_match_version(request, ticket.version))
         return self.incident_response(ticket)
 
     # --- Conversation -----------------------------------------------------------------------

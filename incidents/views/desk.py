@@ -20,18 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import can_manage_major_incidents
 from cmdb.impact import affected_services_cached
 from cmdb.models import ConfigurationItem
+from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
+from esm.widgets import options_html
 from servicedesk import services as desk_services
 from servicedesk.choices import PRIORITY_BADGE, TicketKind
 from servicedesk.detail import read_around
-from servicedesk.extensions import desk_panels_html
 from servicedesk.models import Ticket
+from servicedesk.registry import desk_panels_html, state_of
 from servicedesk.rendering import render_markdown
-from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, desk_required, is_partial, users_matching
-from servicedesk.workflow import State, state_of
+from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, is_partial, users_matching
+from servicedesk.workflow import State
 
 from .. import services
-from ..forms_desk import (
+from ..forms.desk import (
     AssignForm,
     CIForm,
     CommentForm,
@@ -182,8 +184,8 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "edit_open": "edit_form" in bound or request.GET.get("edit") == "all",
         "edit_all_choices": all_choices,
         "assign_form": assign_form,
-        "assignee_groups": [(ticket.team, members)] if members else [],
-        "assign_selected": str(assign_form["assignee"].value() or ""),
+        "assignee_options": options_html([("", _("— nobody —")), *((m.pk, m.display_name) for m in members)],
+                                         {str(assign_form["assignee"].value() or "")}),
         "escalate_form": escalate_form,
         "lead_form": bound.get("lead_form") or EscalateForm(
             initial={**version, "level": "hierarchical"}, prefix="lead"),
@@ -198,7 +200,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "description_html": render_markdown(ticket.description),
         "open_panel": open_panel,
         **_ci_panel_context(ticket, ci_q, data["ci_links"], data["affected_services"]),
-        "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.extensions)
+        "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.registry)
     }
     return render(request, "desk/incidents/detail.html", context, status=status)
 

@@ -8,17 +8,27 @@ assignee select lists the current team's members. The timeline shows the newest 
 ones load on demand.
 """
 
+import contextlib
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cmdb.impact import affected_services_cached
+from esm.batch import read_together
 from servicedesk.choices import EventKind, TicketKind
 from servicedesk.detail import TimelinePage, read_around, ticket_row, timeline_page_from, timeline_page_reads
 from servicedesk.models import Attachment, Ticket
+from servicedesk.registry import state_of
 from servicedesk.rendering import render_markdown
-from servicedesk.workflow import State, state_of
+from servicedesk.timeline import field_label, note_text
+from servicedesk.workflow import State
 
 from ..choices import Channel, Impact, OnHoldReason, ResolutionCode, Urgency
 
@@ -74,20 +84,25 @@ class TimelineItem:
     source: State | None = None
     target: State | None = None
     attachment: Attachment | None = None
+    note: str = ""  # a state change's note or an escalation's reason, in the reader's language
 
 
 def timeline_items(page: TimelinePage) -> list[TimelineItem]:
-    """The page's entries, newest first: replies, work notes, moves, assignments, field changes."""
+    """The page's entries, newest first: replies, work notes, moves, assignments, field changes.
+
+    Comment bodies are left as Markdown here: ``timeline_html`` renders them only for entries
+    it does not find in the cache.
+    """
     by_comment: dict[int, list[Attachment]] = {}
     for attachment in page.attachments.values():
         if attachment.comment_id:
             by_comment.setdefault(attachment.comment_id, []).append(attachment)
     items = []
+    ticket_kind = TicketKind.INCIDENT
     for entry in page.entries:
         item = TimelineItem(entry)
         data = entry.data or {}
         if entry.kind in (EventKind.COMMENT, EventKind.WORK_NOTE) and entry.comment_id:
-            item.body_html = render_markdown(entry.comment.body)
             item.attachments = by_comment.get(entry.comment_id, [])
         elif entry.kind == EventKind.ATTACHMENT:
             item.attachment = page.attachments.get(data.get("attachment_id"))
@@ -96,26 +111,64 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
         elif entry.kind == EventKind.STATE:
             item.source = state_label(data.get("source"))
             item.target = state_label(data.get("target"))
+            item.note = note_text(data)
+        elif entry.kind == EventKind.ESCALATED:
+            item.note = note_text({**data, "note": "" if data.get("reason") == "functional" else data.get("reason")})
         elif entry.kind == EventKind.FIELDS:
             item.changes = [
-                (change.get("label", name), _shown(name, change.get("from")), _shown(name, change.get("to")))
+                (field_label(ticket_kind, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
                 for name, change in (data.get("changes") or {}).items()
             ]
         items.append(item)
     return items
 
 
+# A timeline entry never changes once written; its HTML depends only on the entry, the language, the
+# time zone, the actor's name, whether the requester wrote it and which of its attachments still
+# exist. Rendered once, it is kept in the cache under exactly those inputs (one round trip a page).
+ENTRY_TTL = 24 * 3600
+
+
+def _entry_key(item: TimelineItem, ticket: Ticket) -> str:
+    entry = item.entry
+    parts = (entry.pk, get_language(), timezone.get_current_timezone_name(),
+             entry.actor.display_name if entry.actor else "", entry.comment.author_id == ticket.requester_id
+             if entry.comment else "", [a.pk for a in item.attachments],
+             item.attachment.pk if item.attachment else "")
+    return "timeline:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def timeline_html(items: list[TimelineItem], ticket: Ticket) -> list[str]:
+    keys = [_entry_key(item, ticket) for item in items]
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - without the cache every entry is rendered
+        found = {}
+    missing = {}
+    out = []
+    for key, item in zip(keys, items, strict=True):
+        html = found.get(key)
+        if html is None:
+            if item.entry.comment_id and item.entry.comment is not None:
+                item.body_html = render_markdown(item.entry.comment.body)
+            html = render_to_string("desk/incidents/_timeline_entry.html", {"item": item, "ticket": ticket})
+            missing[key] = html
+        out.append(mark_safe(html))  # noqa: S308 - rendered by the template above
+    if missing:
+        with contextlib.suppress(Exception):
+            cache.set_many(missing, ENTRY_TTL)
+    return out
+
+
 def timeline_context(ticket: Ticket, page: TimelinePage) -> dict:
     older_url = None
     if page.older is not None:
         older_url = reverse("desk-incidents:timeline", args=[ticket.number]) + f"?before={page.older}"
-    return {"timeline": timeline_items(page), "timeline_older_url": older_url}
+    return {"timeline": timeline_html(timeline_items(page), ticket), "timeline_older_url": older_url}
 
 
 def older_timeline(ticket: Ticket, before: int | None) -> dict:
     """One more page of the timeline, older than entry ``before`` (the "show older" link)."""
-    from esm.batch import read_together
-
     rows = read_together(**timeline_page_reads(ticket, before=before))
     return timeline_context(ticket, timeline_page_from(rows, ticket))
 
@@ -123,8 +176,10 @@ def older_timeline(ticket: Ticket, before: int | None) -> dict:
 # --- Around the incident --------------------------------------------------------------------
 
 
-def duplicates_read(ticket: Ticket):
-    return Ticket.objects.filter(incident__merged_into=ticket).order_by("id").values_list("id", "number", "title")[:50]
+def duplicates_read(ids: dict[str, int]) -> dict:
+    """The incidents merged into this one (an extra read of ``read_around``)."""
+    return {"duplicates": Ticket.objects.filter(incident__merged_into_id=ids["ticket"]).order_by("id")
+            .values_list("id", "number", "title")[:50]}
 
 
 def read_page(ticket: Ticket, user) -> dict:
@@ -132,7 +187,7 @@ def read_page(ticket: Ticket, user) -> dict:
     incident = ticket.incident
     around = read_around(ticket, user, tickets=[incident.merged_into_id] if incident.merged_into_id else [],
                          pickers=True, timeline=True, time_worked=True,
-                         extra={"duplicates": duplicates_read(ticket)})
+                         extra=duplicates_read, extra_shape="incident-duplicates")
     if incident.merged_into_id:
         incident.merged_into = around.tickets.get(incident.merged_into_id)
     ci_ids = [link.ci_id for link in around.ci_links] + ([ticket.service_id] if ticket.service_id else [])

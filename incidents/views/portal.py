@@ -18,7 +18,6 @@ from servicedesk.choices import TicketKind
 from servicedesk.models import Ticket
 from servicedesk.rendering import render_markdown
 from servicedesk.views.portal import (
-    add_service_errors,
     ago,
     plain_state,
     portal_ticket_or_404,
@@ -27,13 +26,11 @@ from servicedesk.views.portal import (
 
 from ..choices import Channel
 from ..choices import IncidentState as S
-from ..forms_portal import ReopenForm, ReplyForm, ReportForm, TicketActionForm
+from ..forms.portal import ReopenForm, ReplyForm, ReportForm, TicketActionForm
 from ..services import allowed_transitions, incident_comment, incident_open, incident_transition
 
+
 # Service error keys that a portal form shows under another name.
-FIELD_ALIASES = {"file": "attachments"}
-
-
 def _incident_or_404(request, number: str) -> Ticket:
     incidents = Ticket.objects.filter(kind=TicketKind.INCIDENT).select_related("incident", "service", "requester")
     return portal_ticket_or_404(request.user, number, incidents)
@@ -69,7 +66,7 @@ def _open_incident(request, form: ReportForm) -> Ticket | None:
             attachments=data["attachments"],
         )
     except ValidationError as exc:
-        add_service_errors(form, exc, FIELD_ALIASES)
+        form.add_service_errors(exc)
         return None
     except DomainError as exc:
         form.add_error(None, exc.detail)
@@ -124,7 +121,7 @@ def reply(request, number):
             incident_comment(ticket=ticket, actor=request.user, body=form.cleaned_data["body"], public=True,
                              attachments=form.cleaned_data["attachments"])
         except ValidationError as exc:
-            add_service_errors(form, exc, FIELD_ALIASES)
+            form.add_service_errors(exc)
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:

@@ -11,6 +11,7 @@ from cmdb.api.serializers import ci_ids_field, cis_from_ids
 from servicedesk.choices import EventKind
 from servicedesk.models import Attachment, Category, Comment, TimeEntry, TimelineEntry
 from servicedesk.rendering import MAX_BODY_CHARS
+from servicedesk.timeline import note_text, with_labels
 
 
 class BriefCategorySerializer(serializers.ModelSerializer):
@@ -126,3 +127,13 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         model = TimelineEntry
         fields = ["id", "at", "actor", "kind", "public", "data", "comment"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        # Entries store facts; labels and system notes are given in the reader's language.
+        out = super().to_representation(instance)
+        data = out.get("data") or {}
+        if instance.kind == EventKind.FIELDS:
+            out["data"] = with_labels(self.context.get("kind"), data)
+        elif data.get("note_code"):
+            out["data"] = {**data, "note": note_text(data)}
+        return out

@@ -17,7 +17,8 @@ from esm.durations import time_left
 
 register = template.Library()
 
-MAJOR_ROW = ' class="esm-major"'
+# A row with a process's badge (e.g. a major incident) is marked at its edge too.
+FLAGGED_ROW = ' class="esm-major"'
 NO_TIME = mark_safe('<span class="text-body-tertiary">—</span>')  # noqa: S308 - constant markup
 
 
@@ -52,12 +53,9 @@ def queue_row(row):
     several times more per call, and a page makes over a thousand of them.
     """
     t = row.ticket
-    incident = getattr(t, "incident", None) if t.kind == "incident" else None
-    major = bool(incident and incident.major)
     number = (f'<a class="esm-row-link" href="{esc(row.url)}">{esc(t.number)}</a>' if row.url else esc(t.number))
     title = esc(t.title)
-    shown_title = (f'<span class="badge text-bg-danger me-1">{esc(gettext("MAJOR"))}</span>{title}' if major
-                   else title)
+    shown_title = "".join(f'<span class="badge text-bg-danger me-1">{esc(b)}</span>' for b in row.badges) + title
     state = (f'<span class="badge text-bg-{row.state.badge}">{esc(row.state.label)}</span>' if row.state
              else esc(t.state))
     assignee = (esc(t.assignee.display_name) if t.assignee
@@ -72,7 +70,7 @@ def queue_row(row):
     else:
         left = NO_TIME
     return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<tr{MAJOR_ROW if major else ""}><td class="font-monospace">{number}</td>'
+        f'<tr{FLAGGED_ROW if row.badges else ""}><td class="font-monospace">{number}</td>'
         f'<td><span class="badge text-bg-{row.priority_badge} esm-prio">P{t.priority}</span></td>'
         f'<td class="esm-title" title="{title}">{shown_title}</td><td>{state}</td>'
         f'<td class="esm-cell">{esc(t.requester.display_name)}</td>'

@@ -1,8 +1,8 @@
 """The agent console shell: access control, the ticket queue, kind dispatch and shared pickers.
 
-Process apps (incidents, later requests, problems and changes) build their ticket pages on top of
-this: they decorate views with ``desk_required`` and are reached through ``desk:ticket_detail``,
-which looks up the page of a ticket's kind by URL name, so this module imports no process app.
+Process apps build their ticket pages on top of this: they decorate views with ``desk_required``
+and are reached through ``desk:ticket_detail``, which looks up the page of a ticket's kind in the
+process registry (servicedesk/registry.py), so this module imports no process app.
 """
 
 import functools
@@ -11,40 +11,47 @@ from dataclasses import dataclass, field
 from html import escape as esc
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Team, User, display_name
-from accounts.roles import can_work_tickets
-from accounts.views import redirect_to_portal
 from cmdb.models import ConfigurationItem
+from esm.access import desk_required
+from esm.batch import read_together
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
 from .. import services as desk_services
-from ..choices import PRIORITY_BADGE, Priority, TicketKind
-from ..extensions import desk_landing, ticket_panel
+from ..choices import PRIORITY_BADGE, Priority
 from ..filters import TicketFilterSet
 from ..models import Category, Ticket
 from ..queries import (
     DEFAULT_TICKET_ORDERING,
-    NUMBER_RE,
     TICKET_ORDERING_FILTERS,
     TICKET_ORDERINGS,
+    is_ticket_number,
     queue_filter,
     ticket_rows_queryset,
     tickets_visible_to,
 )
-from ..workflow import State, all_state_choices, state_of
+from ..registry import (
+    all_state_choices,
+    desk_landing,
+    details_relations,
+    extra_queues,
+    row_badges,
+    row_fields,
+    state_of,
+    ticket_panel,
+    ticket_url,
+)
+from ..workflow import State
 
 QUEUE_PAGE_SIZE = 50
 LOOKUP_LIMIT = 20
@@ -53,11 +60,18 @@ QUEUE_LABELS = {
     "mine": _("My work"),
     "my_teams": _("My teams"),
     "unassigned": _("Unassigned"),
-    "major": _("Major incidents"),
     "open": _("All open"),
     "breaching": _("Breaching soon"),
     "all": _("Everything"),
 }
+
+
+def queue_labels() -> dict:
+    """The shared queues with each process's own (e.g. major incidents) after "Unassigned"."""
+    labels = list(QUEUE_LABELS.items())
+    labels[3:3] = [(q.name, q.label) for q in extra_queues()]
+    return dict(labels)
+
 DEFAULT_QUEUE = "mine"
 # "Everything" includes finished tickets, which the partial priority indexes do not cover: newest
 # first walks the full (opened_at, id) index instead.
@@ -70,44 +84,12 @@ ORDERING_LABELS = {
     "sla_due": _("SLA due soonest"),
 }
 
-# The console page of each ticket kind, by URL name. Process apps own the pages; the names are a
-# convention (``desk-<kind>s:detail``), so reaching them needs no import of the process app.
-DETAIL_URL_NAMES: dict[str, str] = {
-    TicketKind.INCIDENT: "desk-incidents:detail",
-}
-
-
-def register_detail_url(kind: str, url_name: str) -> None:
-    DETAIL_URL_NAMES[kind] = url_name
-
-
 def ticket_desk_url(kind: str, number: str) -> str | None:
-    url_name = DETAIL_URL_NAMES.get(kind)
-    if url_name is None:
-        return None
-    try:
-        return reverse(url_name, args=[number])
-    except NoReverseMatch:
-        return None
+    """The console page of a ticket, from its process's registration."""
+    return ticket_url(kind, number, "desk")
 
 
 # --- Access ---------------------------------------------------------------------------------
-
-
-def desk_required(view):
-    """Only people with the desk permission: anonymous → log-in, requesters → the portal."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            if getattr(request, "htmx", False):
-                return HttpResponseClientRedirect(f"{reverse('login')}?next={request.path}")
-            return redirect_to_login(request.get_full_path())
-        if not can_work_tickets(request.user):
-            return redirect_to_portal(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def is_partial(request, target: str) -> bool:
@@ -126,6 +108,7 @@ class QueueRow:
     state: State | None
     priority_badge: str
     sla: dict | None = None  # the clock nearest to breach, from the SLA app's "sla_clocks" panel
+    badges: list[str] = field(default_factory=list)  # the process's own (e.g. "MAJOR")
 
 
 # The SLA app's colours (from each agreement's own warning thresholds) as badge classes.
@@ -166,21 +149,25 @@ class FilterSelect:
 
 
 def _filter_selects(params: QueryDict) -> list[FilterSelect]:
-    """The filter bar's choices: five small queries whatever the queue's size; agents only as assignees."""
-    teams = Team.objects.filter(active=True).order_by("name").values_list("id", "name")
-    agents = (User.objects.filter(is_active=True, pk__in=Team.members.through.objects.filter(team__active=True)
-                                  .values("user_id"))
-              .order_by("first_name", "last_name", "username").values_list("id", "first_name", "last_name", "username"))
-    categories = Category.objects.filter(active=True).select_related("parent")
-    services = ConfigurationItem.objects.services().order_by("name").values_list("id", "name")
+    """The filter bar's choices in one query (``esm.batch``) whatever the queue's size; agents only as assignees."""
+    found = read_together(
+        teams=Team.objects.filter(active=True).order_by("name").values_list("id", "name"),
+        agents=User.objects.filter(is_active=True, pk__in=Team.members.through.objects.filter(team__active=True)
+                                   .values("user_id"))
+        .order_by("first_name", "last_name", "username").values_list("id", "first_name", "last_name", "username"),
+        categories=Category.objects.filter(active=True).order_by("parent__name", "name", "id")
+        .values_list("id", "name", "parent__name"),
+        services=ConfigurationItem.objects.services().order_by("name").values_list("id", "name"),
+    )
     selects = [
         FilterSelect("state", _("State"), [(str(v), str(label)) for v, label in all_state_choices()]),
         FilterSelect("priority", _("Priority"), [(str(v), f"P{v}") for v in Priority.values]),
-        FilterSelect("team_id", _("Team"), [(str(pk), name) for pk, name in teams]),
+        FilterSelect("team_id", _("Team"), [(str(pk), name) for pk, name in found["teams"]]),
         FilterSelect("assignee_id", _("Assignee"), [(str(pk), display_name(first, last, username))
-                                                     for pk, first, last, username in agents]),
-        FilterSelect("category_id", _("Category"), [(str(c.pk), str(c)) for c in categories]),
-        FilterSelect("service_id", _("Service"), [(str(pk), name) for pk, name in services]),
+                                                     for pk, first, last, username in found["agents"]]),
+        FilterSelect("category_id", _("Category"), [(str(pk), f"{parent} / {name}" if parent else name)
+                                                     for pk, name, parent in found["categories"]]),
+        FilterSelect("service_id", _("Service"), [(str(pk), name) for pk, name in found["services"]]),
     ]
     for select in selects:
         select.selected = set(params.getlist(select.name))
@@ -188,7 +175,7 @@ def _filter_selects(params: QueryDict) -> list[FilterSelect]:
 
 
 def _ticket_by_number(user, text: str) -> Ticket | None:
-    if not NUMBER_RE.match(text or ""):
+    if not is_ticket_number(text):
         return None
     return tickets_visible_to(user).filter(number=text.strip().upper()).only("kind", "number").first()
 
@@ -206,9 +193,10 @@ def queue(request):
     # The console's root is where each role's work starts (configuration managers: the CMDB, ...).
     if not params and not getattr(request, "htmx", False) and (landing := desk_landing(request.user)):
         return redirect(landing)
-    queue_name = params.get("queue") if params.get("queue") in QUEUE_LABELS else DEFAULT_QUEUE
+    labels = queue_labels()
+    queue_name = params.get("queue") if params.get("queue") in labels else DEFAULT_QUEUE
     # A row shows neither the description nor the search document: don't read them (they can be large).
-    base = ticket_rows_queryset(request.user, select=("incident",), extra_fields=("incident__major",),
+    base = ticket_rows_queryset(request.user, select=details_relations(), extra_fields=row_fields(),
                                 lookups=("team", "service")).filter(queue_filter(request.user, queue_name))
     filterset = TicketFilterSet(params, queryset=base, request=request)
     ordering = params.get("ordering")
@@ -229,14 +217,14 @@ def queue(request):
     rows = [
         QueueRow(ticket=t, url=ticket_desk_url(t.kind, t.number), state=state_of(t.kind, t.state),
                  priority_badge=PRIORITY_BADGE.get(t.priority, "secondary"),
-                 sla=nearest_clock(clocks.get(t.pk, [])))
+                 sla=nearest_clock(clocks.get(t.pk, [])), badges=row_badges(t))
         for t in page.items
     ]
     filter_query = query_without(params, "cursor", "queue", "go")
     page_query = query_without(params, "cursor", "go")
     context = {
         "queue": queue_name,
-        "queues": [(key, label) for key, label in QUEUE_LABELS.items()],
+        "queues": list(labels.items()),
         "rows": rows,
         "page": page,
         "ordering": ordering,

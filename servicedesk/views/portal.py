@@ -3,7 +3,7 @@
 The people here are not technical: states are told in plain words (``plain_state``), only the
 public side of a ticket is ever shown (``public_conversation``), and someone else's ticket is a
 404, never a 403, so a guessed number confirms nothing. Process apps build their ticket pages on
-these helpers (incidents/views/portal.py).
+these helpers and are linked through the process registry.
 """
 
 import re
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -27,12 +26,14 @@ from accounts.models import User
 from accounts.roles import VIEW_ALL_TICKETS, WORK_TICKETS
 from esm.pagination import InvalidCursor, keyset_paginate
 
+from .. import registry
 from ..choices import EventKind
-from ..forms_portal import TicketListFilterForm
+from ..forms import TicketListFilterForm
 from ..models import Attachment, Ticket
 from ..queries import TICKET_ORDERINGS, search_tickets, ticket_timeline, tickets_visible_to
+from ..registry import HoldReason
 from ..rendering import render_markdown
-from ..workflow import state_of
+from ..timeline import note_text
 
 HOME_OPEN_TICKETS = 5
 PAGE_SIZE = 20
@@ -55,35 +56,35 @@ PLAIN_STATES = {
     "in_progress": PlainState(_("We're working on it"), "primary",
                               _("Someone from the service desk is working on this.")),
     "resolved": PlainState(_("Solved — please confirm"), "success",
-                           _("We think this is fixed. Please tell us whether it works for you."),
-                           waiting_for_you=True),
+                           _("We think this is fixed. Please tell us whether it works for you.")),
     "closed": PlainState(_("Closed"), "secondary", _("This request is finished.")),
     "cancelled": PlainState(_("Cancelled"), "light", _("This request was cancelled.")),
 }
 ON_HOLD = PlainState(_("On hold"), "warning", _("We've paused work on this for now. We'll keep you posted."))
-ON_HOLD_STATES = {
-    "awaiting_caller": PlainState(_("Waiting for you"), "warning",
-                                  _("We need something from you before we can go on. Please reply below."),
-                                  waiting_for_you=True),
-    "awaiting_vendor": PlainState(_("On hold"), "warning",
-                                  _("We're waiting for a supplier before we can go on. We'll keep you posted.")),
-    "awaiting_change": PlainState(_("On hold"), "warning",
-                                  _("We're waiting for a planned change before we can go on. "
-                                    "We'll keep you posted.")),
-}
+
+
+def _on_hold(reason: HoldReason | None) -> PlainState:
+    if reason is None:
+        return ON_HOLD
+    if reason.waiting_for_requester:
+        return PlainState(_("Waiting for you"), "warning", reason.hint, waiting_for_you=True)
+    return PlainState(ON_HOLD.label, ON_HOLD.badge, reason.hint or ON_HOLD.hint)
 
 
 def plain_state(ticket: Ticket, viewer=None) -> PlainState:
     """The state as the viewer should read it: "Waiting for you" is only for the requester."""
-    if ticket.state == "on_hold":
-        # The reason lives on the process's own record; lists load it with select_related("incident").
-        details = getattr(ticket, "incident", None)
-        plain = ON_HOLD_STATES.get(getattr(details, "on_hold_reason", ""), ON_HOLD)
+    process = registry.find(ticket.kind)
+    if process is not None and process.hold_state and ticket.state == process.hold_state:
+        # The reason lives on the process's own record, which lists join (registry.details_relations).
+        reason = process.hold_reason_of(ticket) if process.hold_reason_of else ""
+        plain = _on_hold(process.hold_reason(reason))
     elif ticket.state in PLAIN_STATES:
         plain = PLAIN_STATES[ticket.state]
     else:
-        state = state_of(ticket.kind, ticket.state)
+        state = process.state(ticket.state) if process else None
         plain = PlainState(state.label if state else ticket.state, "secondary")
+    if process is not None and ticket.state in process.waiting_states and not plain.waiting_for_you:
+        plain = PlainState(plain.label, plain.badge, plain.hint, waiting_for_you=True)
     if plain.waiting_for_you and viewer is not None and viewer.pk != ticket.requester_id:
         return _waiting_for_someone_else(plain, ticket)
     return plain
@@ -91,7 +92,8 @@ def plain_state(ticket: Ticket, viewer=None) -> PlainState:
 
 def _waiting_for_someone_else(plain: PlainState, ticket: Ticket) -> PlainState:
     name = ticket.requester.display_name  # lists and pages load the requester with the ticket
-    if ticket.state == "resolved":
+    process = registry.find(ticket.kind)
+    if process is not None and ticket.state in process.waiting_states:
         return PlainState(_("Solved"), plain.badge,
                           _("We think this is fixed and have asked %(name)s to confirm.") % {"name": name})
     return PlainState(_("Waiting for %(name)s") % {"name": name}, plain.badge,
@@ -110,6 +112,7 @@ def with_plain_states(tickets, viewer):
     for ticket in tickets:
         ticket.plain_state = plain_state(ticket, viewer)
         ticket.updated_ago = ago(ticket.updated_at)
+        ticket.portal_url = registry.ticket_url(ticket.kind, ticket.number, "portal")
     return tickets
 
 
@@ -147,7 +150,8 @@ def portal_ticket_or_404(user, number: str, queryset: QuerySet | None = None) ->
 @require_safe
 def home(request):
     recent = list(
-        portal_tickets(request.user).filter(closed_at__isnull=True).select_related("incident", "requester")
+        portal_tickets(request.user).filter(closed_at__isnull=True)
+        .select_related(*registry.details_relations(), "requester")
         .order_by("-updated_at", "-id")[: HOME_OPEN_TICKETS + 1]
     )
     return render(request, "portal/home.html", {
@@ -162,7 +166,7 @@ def home(request):
 def my_tickets(request):
     form = TicketListFilterForm(request.GET)
     status, text = (form.cleaned_data["status"], form.cleaned_data["q"]) if form.is_valid() else ("", "")
-    tickets = portal_tickets(request.user).select_related("incident", "requester")
+    tickets = portal_tickets(request.user).select_related(*registry.details_relations(), "requester")
     if status == TicketListFilterForm.OPEN:
         tickets = tickets.filter(closed_at__isnull=True)
     elif status == TicketListFilterForm.CLOSED:
@@ -213,6 +217,7 @@ class ConversationItem:
     text: str = ""
     files: list = field(default_factory=list)
     ticket_number: str = ""
+    ticket_url: str | None = None
 
 
 def _state_sentence(source: str, target: str, *, by_requester: bool) -> str:
@@ -279,7 +284,7 @@ def public_conversation(ticket: Ticket, viewer) -> tuple[list[Attachment], list[
             items.append(item(entry, "message", html=render_markdown(entry.comment.body),
                               files=files_by_comment.get(entry.comment_id, [])))
         elif entry.kind == EventKind.STATE:
-            note = (entry.data.get("note") or "").strip()
+            note = note_text(entry.data).strip()
             following = entries[index + 1] if index + 1 < len(entries) else None
             if note and following is not None and following.comment is not None \
                     and following.actor_id == entry.actor_id and following.comment.body.strip() == note:
@@ -289,18 +294,6 @@ def public_conversation(ticket: Ticket, viewer) -> tuple[list[Attachment], list[
             items.append(item(entry, "event", text=f"{sentence} {note}".strip()))
         elif entry.kind == EventKind.MERGED and entry.data.get("into"):
             items.append(item(entry, "event", text=_("Merged this report into"),
-                              ticket_number=entry.data["into"]))
+                              ticket_number=entry.data["into"],
+                              ticket_url=registry.ticket_url(ticket.kind, entry.data["into"], "portal")))
     return opening_files, items
-
-
-# --- Writes shared by portal forms -----------------------------------------------------------
-
-
-def add_service_errors(form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: on the field it names, else above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        name = (aliases or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, messages)

@@ -1,6 +1,6 @@
 """API representations of calendars, SLA definitions, clocks and the compliance report.
 
-Input serializers only parse; the services check the rules (DESIGN rule 1).
+Input serializers only parse; the services check the rules (docs/architecture.md, rule 1).
 """
 
 import re

@@ -12,9 +12,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import parse_id
 from accounts.roles import can_work_tickets
-from esm.api import ERR_404, LIST_ERRORS, READ_ERRORS, error_responses
+from esm.api import ERR_404, LIST_ERRORS, READ_ERRORS, error_responses, item_field_errors
+from esm.api_bases import parse_id
 from servicedesk.queries import tickets_visible_to
 
 from .. import queries, reports, services
@@ -70,20 +70,22 @@ class ConfigViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=status_code)
 
 
-def config_schema(serializer, singular: str, plural: str):
+def config_schema(serializer, singular: str, plural: str, item_lists: tuple[str, ...]):
     path_id = OpenApiParameter("id", int, OpenApiParameter.PATH)
+    component = serializer.__name__.removesuffix("Serializer") + "FieldErrors"
+    write_errors = {**MANAGER_WRITE_ERRORS, 400: item_field_errors(component, *item_lists)}
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}", responses={200: serializer(many=True), **LIST_ERRORS}),
         retrieve=extend_schema(summary=f"Get one {singular}", parameters=[path_id],
                                responses={200: serializer, **READ_ERRORS}),
         create=extend_schema(summary=f"Create a {singular} (service level managers)", request=serializer,
-                             responses={201: serializer, **MANAGER_WRITE_ERRORS}),
+                             responses={201: serializer, **write_errors}),
         partial_update=extend_schema(summary=f"Change a {singular} (service level managers)", parameters=[path_id],
-                                     request=serializer, responses={200: serializer, **MANAGER_WRITE_ERRORS}),
+                                     request=serializer, responses={200: serializer, **write_errors}),
     )
 
 
-@config_schema(CalendarSerializer, "business calendar", "business calendars")
+@config_schema(CalendarSerializer, "business calendar", "business calendars", ("hours", "dates"))
 class CalendarViewSet(ConfigViewSet):
     serializer_class = CalendarSerializer
 
@@ -107,7 +109,7 @@ class CalendarViewSet(ConfigViewSet):
         return self.reload(self._save(request, self.get_object()))
 
 
-@config_schema(DefinitionSerializer, "SLA definition", "SLA definitions")
+@config_schema(DefinitionSerializer, "SLA definition", "SLA definitions", ("targets",))
 class DefinitionViewSet(ConfigViewSet):
     serializer_class = DefinitionSerializer
 

@@ -23,8 +23,13 @@ def time_left(view) -> str:
 
 @register.filter
 def calendar_hours(calendar) -> str:
-    """Weekly hours in one line: "Mon–Fri 09:00–17:00", "24×7" (hours prefetched)."""
-    return hours_summary(calendar.hours.all())
+    """Weekly hours in one line: "Mon–Fri 09:00–17:00", "24×7" (hours prefetched, else from the
+    calendar built once per process: a clock's panel does not read them again)."""
+    if "hours" in getattr(calendar, "_prefetched_objects_cache", {}):
+        return hours_summary(calendar.hours.all())
+    from ..calendar import business_calendar
+
+    return hours_summary(business_calendar(calendar).spec.hours)
 
 
 @register.filter

@@ -107,6 +107,7 @@ def test_token_endpoint_is_locked_too(api, requester):
     right = anonymous_api.post(TOKEN, {"username": "alice", "password": "password"}, format="json")
     assert right.status_code == 429 and right.data["code"] == "login_locked" and "token" not in right.data
     assert LOCKED in right.data["detail"] and 0 < right.data["retry_after"] <= 15 * 60
+    assert int(right["Retry-After"]) == right.data["retry_after"]
 
 
 def test_failures_are_shared_between_paths(client, api, requester):
@@ -123,3 +124,18 @@ def test_deleting_the_lockout_lifts_it(client, requester):
         login(client, "alice", "guess")
     LoginLockout.objects.all().delete()
     assert login(client, "alice", "password").status_code == 302
+
+
+def test_no_login_path_bypasses_the_lockout(settings):
+    """Every password check goes through accounts.lockout.authenticate (and so through its counts)."""
+    import re
+    from pathlib import Path
+
+    base = Path(settings.BASE_DIR)
+    calls = [str(path.relative_to(base)) for app in ("accounts", "esm", "servicedesk", "incidents", "cmdb", "sla",
+                                                     "problems", "changes")
+             for path in (base / app).rglob("*.py")
+             if re.search(r"(?<![.\w])(?<!def )authenticate\(|auth\.authenticate\(|LoginView\.as_view\((?![^)]*authentication_form)",
+                          path.read_text())
+             and path.name != "lockout.py"]
+    assert calls == []

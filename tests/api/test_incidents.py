@@ -98,7 +98,7 @@ def test_retrieve_unknown_and_malformed_numbers_are_404(agent_api):
     for number in ["INC9999999", "nonsense", "INC%00", "X" * 300]:
         response = agent_api.get(url(number))
         assert response.status_code == 404, number
-        assert response.data["code"] == "not_found"
+        assert response.json()["code"] == "not_found"
 
 
 # --- Update ---------------------------------------------------------------------------------

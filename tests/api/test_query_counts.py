@@ -1,4 +1,4 @@
-"""Every list endpoint runs the same number of queries for 3 rows and for 30 (DESIGN rule 6)."""
+"""Every list endpoint runs the same number of queries for 3 rows and for 30 (docs/architecture.md, rule 6)."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -39,9 +39,15 @@ def browser():
         browser.close()
 
 
+# What the browser reports when the Content-Security-Policy blocks something (an inline script, a handler).
+CSP_VIOLATIONS: list[str] = []
+
+
 def log_in(browser, live_server, user, next_path):
     page = browser.new_page()
     page.set_default_timeout(15_000)
+    page.on("console", lambda message: CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.get_by_label(re.compile("user", re.I)).fill(user.username)
     page.get_by_label(re.compile("password", re.I)).fill("password")
@@ -59,6 +65,9 @@ def test_report_resolve_confirm(browser, live_server, requester, agent, team, se
 
 
 def report_resolve_confirm(browser, live_server, requester, agent, team, service):
+    from cmdb.factories import ServiceFactory
+
+    ServiceFactory(name="Payroll")  # one more service than the incident's, for the edit form's list
     # 1. The requester reports a problem in plain words.
     portal = log_in(browser, live_server, requester, "/portal/report/")
     portal.get_by_label("What is wrong?").fill("메일 서버 장애 — cannot send e-mail")
@@ -78,6 +87,12 @@ def report_resolve_confirm(browser, live_server, requester, agent, team, service
     desk = log_in(browser, live_server, agent, "/desk/?queue=my_teams")
     desk.get_by_role("link", name=number).click()
     desk.wait_for_url(re.compile(rf"/desk/incidents/{number}/"))
+    # The edit form's service select holds the current service until the form opens, then all.
+    assert desk.locator("#id_edit-service option").count() == 2
+    desk.locator("summary", has_text="Edit fields").click()
+    desk.wait_for_function("document.querySelectorAll('#id_edit-service option').length > 2")
+    assert desk.locator("#id_edit-service").input_value() == str(service.pk)
+    desk.locator("summary", has_text="Edit fields").click()
     desk.locator("summary", has_text="Resolve").click()
     desk.get_by_label(re.compile("Resolution code")).select_option(value="solved_permanently")
     desk.get_by_label(re.compile("Resolution notes")).fill("Restarted the mail relay; sending works again.")
@@ -94,3 +109,4 @@ def report_resolve_confirm(browser, live_server, requester, agent, team, service
     ticket.refresh_from_db()
     assert ticket.state == IncidentState.CLOSED
     assert ticket.closed_at is not None
+    assert CSP_VIOLATIONS == []

@@ -64,3 +64,18 @@ def test_outbox_row_with_a_newline_subject_is_sent(make_incident):
     note.refresh_from_db()
     assert note.sent_at is not None and note.last_error == ""
     assert mail.outbox[0].subject == "[X] line one line two"
+
+
+def test_console_sla_definition_name_is_one_line(client, slm):
+    from django.urls import reverse
+
+    from sla.models import SlaDefinition
+    from tests.sla.test_manage_pages import definition_data
+
+    p3 = SlaDefinition.objects.get(name="Incident P3 - Moderate")
+    client.force_login(slm)
+    response = client.post(reverse("desk-sla:definition_edit", args=[p3.pk]),
+                           definition_data(p3, name="Incident P3\r\nModerate", description="One\nline"))
+    assert response.status_code == 302
+    p3.refresh_from_db()
+    assert (p3.name, p3.description) == ("Incident P3 Moderate", "One line")

@@ -188,3 +188,34 @@ def test_api_search_query_count_does_not_grow_with_matches(api, agent, requester
     large, rows_large = count()
     assert (rows_small, rows_large) == (2, 22)
     assert small == large
+
+
+def _found(ticket, text, *, internal=True) -> bool:
+    return search_tickets(Ticket.objects.filter(pk=ticket.pk), text, internal=internal).exists()
+
+
+def test_documents_follow_comment_edits_and_deletes(tickets):
+    """Triggers keep the ticket's documents right whoever writes comments (ORM, admin, raw SQL)."""
+    ticket = tickets["replied"]
+    reply = ticket.comments.get()
+    reply.public = False  # turned into a work note: the requester no longer finds it
+    reply.save(update_fields=["public"])
+    assert not _found(ticket, "kangaroo", internal=False) and _found(ticket, "kangaroo")
+    reply.body = "Please reseat the wombat cable"
+    reply.save(update_fields=["body"])
+    assert not _found(ticket, "kangaroo") and _found(ticket, "wombat")
+    reply.delete()
+    assert not _found(ticket, "wombat")
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO servicedesk_comment (ticket_id, author_id, body, public, created_at) "
+                    "SELECT %s, requester_id, '어제 설치한 프로그램 이후 발생', true, now() FROM servicedesk_ticket "
+                    "WHERE id = %s", [ticket.pk, ticket.pk])
+    assert _found(ticket, "설치", internal=False)
+
+
+def test_saving_a_ticket_loaded_before_a_comment_keeps_the_comment_searchable(tickets, agent):
+    ticket = Ticket.objects.get(pk=tickets["noted"].pk)  # loaded before the next comment
+    desk.comment_add(ticket=tickets["noted"], actor=agent, body="Quokka driver rolled back", public=True)
+    ticket.title = "Laptop very slow"
+    ticket.save()  # every model field written: the documents are not model fields, so they stay
+    assert _found(ticket, "quokka", internal=False) and _found(ticket, "zebrafirmware")

@@ -8,7 +8,7 @@ import time_machine
 
 from accounts import roles
 from accounts.factories import UserFactory
-from sla import services as sla_services
+from sla import definitions as sla_definitions
 from sla.calendar import clear_cache
 
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday; the default business calendar is UTC 09-17
@@ -17,10 +17,10 @@ MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday; the default bus
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     clear_cache()
-    sla_services._DEFINITIONS = None
+    sla_definitions._DEFINITIONS = None
     yield
     clear_cache()
-    sla_services._DEFINITIONS = None
+    sla_definitions._DEFINITIONS = None
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Redis restarted and its queue lost, with a real Celery worker: every breach is recorded once and
-every escalation runs once, because the deadlines and the runs live in the database (DESIGN rule 5)."""
+every escalation runs once, because the deadlines and the runs live in the database (docs/architecture.md, rule 5)."""
 
 import os
 import signal

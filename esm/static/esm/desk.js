@@ -34,6 +34,11 @@
     });
   });
 
+  // A choice that is the whole form (e.g. "due within") applies as soon as it is made.
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.requestSubmit();
+  });
+
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") {
       closePopovers(null);

@@ -10,17 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
+from esm.forms import ServiceErrorsMixin
 from esm.widgets import speed_up
 from servicedesk.models import Category, Ticket
 from servicedesk.rendering import MAX_BODY_CHARS
 
-from .choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
+from ..choices import Channel, Impact, IncidentState, OnHoldReason, ResolutionCode, Urgency
 
 BLANK = [("", "—")]
 MAX_VERSION = 2**31 - 1
 
 
-class DeskForm(forms.Form):
+class DeskForm(ServiceErrorsMixin, forms.Form):
     """Compact Bootstrap controls for dense console pages."""
 
     def __init__(self, *args, **kwargs):
@@ -39,22 +40,9 @@ class DeskForm(forms.Form):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
         speed_up(self)
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError on the matching fields (the rest above the form)."""
-        if not hasattr(exc, "error_dict"):
-            for message in exc.messages:
-                self.add_error(None, message)
-            return
-        for name, messages in exc.message_dict.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                if target is None and name != "__all__":
-                    message = f"{name}: {message}"
-                self.add_error(target, message)
-
 
 class VersionedForm(DeskForm):
-    """Carries the ticket version the agent saw, so that a stale save is refused (rule 3)."""
+    """Carries the ticket version the agent saw, so that a stale save is refused (docs/architecture.md, rule 3)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
 

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
-from servicedesk.forms_portal import MultipleFileField
+from esm.forms import ServiceErrorsMixin
+from servicedesk.forms import MultipleFileField
 from servicedesk.rendering import MAX_BODY_CHARS
 
-from .choices import Impact, Urgency
+from ..choices import Impact, Urgency
 
 URGENCY_CHOICES = [
     (Urgency.HIGH, _("I can't work at all")),
@@ -27,7 +28,14 @@ IMPACT_CHOICES = [
 MAX_EXPLANATION_CHARS = 5_000
 
 
-class ReportForm(forms.Form):
+class PortalForm(ServiceErrorsMixin, forms.Form):
+    """Service errors on the field they name (an upload's on the attachments), the rest above the form."""
+
+    service_error_aliases = {"file": "attachments"}
+    service_error_names_unknown = False
+
+
+class ReportForm(PortalForm):
     title = SingleLineFormField(
         label=_("What is wrong?"), max_length=200,
         help_text=_("A short summary, for example “I can't print” or “The VPN keeps disconnecting”."),
@@ -58,7 +66,7 @@ class ReportForm(forms.Form):
         self.fields["title"].widget.attrs.update(autofocus=True)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PortalForm):
     body = forms.CharField(
         label=_("Your reply"), max_length=MAX_BODY_CHARS, widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write a message first.")},
@@ -66,7 +74,7 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(label=_("Add files"))
 
 
-class TicketActionForm(forms.Form):
+class TicketActionForm(PortalForm):
     """A button on the ticket page. Carries the version the person saw, so a stale click is refused."""
 
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)

@@ -1,0 +1,9 @@
+"""API routes of the service desk's reference data, joined into /api/v1/ by esm/api_urls.py."""
+
+from .views import CategoryViewSet
+
+routes = [
+    ("categories", CategoryViewSet, "category"),
+]
+
+urlpatterns: list = []
