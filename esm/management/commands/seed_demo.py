@@ -5,8 +5,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
 from incidents.demo import seed_demo
-from incidents.demo_data import DEMO_PASSWORD, MONITORING, PEOPLE
 
 
 class Command(BaseCommand):
