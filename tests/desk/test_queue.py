@@ -258,8 +258,7 @@ def test_breaching_soon_queue_and_time_left_column(agent_client, make_incident, 
     urgent.refresh_from_db()
     relaxed.refresh_from_db()
     assert urgent.sla_due_at and relaxed.sla_due_at and urgent.sla_due_at < relaxed.sla_due_at
-    # Where the due times fall depends on the hour the test runs (business hours), so the window is
-    # set between them: the urgent ticket falls due within it, the relaxed one after it.
+    # The window ends between the two due times: the urgent ticket falls due within it, the other after.
     window = (urgent.sla_due_at + (relaxed.sla_due_at - urgent.sla_due_at) / 2) - timezone.now()
     settings.SLA_BREACHING_SOON_MINUTES = window.total_seconds() / 60
     response = agent_client.get(f"{QUEUE}?queue=breaching")
