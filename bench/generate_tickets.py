@@ -173,7 +173,10 @@ SELECT nextval(pg_get_serial_sequence('servicedesk_ticket', 'id')),
        pg_temp.pick(%(channels)s, t.r_channel),
        CASE WHEN t.state = 'on_hold' THEN pg_temp.pick(%(hold_reasons)s, t.r_hold) ELSE '' END,
        CASE WHEN t.state IN ('resolved', 'closed') THEN pg_temp.pick(%(codes)s, t.r_code) ELSE '' END,
-       CASE WHEN t.state IN ('resolved', 'closed') THEN pg_temp.pick(%(notes)s, t.r_w6) ELSE '' END,
+       -- Notes cite a knowledge article often: a realistic vocabulary for the planner's statistics.
+       CASE WHEN t.state IN ('resolved', 'closed') THEN pg_temp.pick(%(notes)s, t.r_w6)
+            || CASE WHEN t.r_w5 < 0.6 THEN ' KB' || lpad(floor(t.r_w1 * 100000)::text, 5, '0') ELSE '' END
+       ELSE '' END,
        t.priority = 1 AND t.r_major < 0.02,  -- a major incident every few days
        t.opened_at,
        coalesce(t.closed_at, t.resolved_at, t.opened_at + (%(now)s::timestamptz - t.opened_at) * t.r_upd),
@@ -232,13 +235,15 @@ SELECT b.id, c.k,
        CASE WHEN c.r_topic < 0.5 THEN c.phrase || ' — ' ELSE '' END
        || CASE WHEN c.r_lang < 0.5
                THEN pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_ko)s ELSE %(notes_ko)s END, c.r_text)
-               ELSE pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_en)s ELSE %(notes_en)s END, c.r_text) END,
+               ELSE pg_temp.pick(CASE c.k WHEN 1 THEN %(replies_en)s ELSE %(notes_en)s END, c.r_text) END
+       -- a reference or log id in most comments, as real ones carry (host names, case numbers)
+       || CASE WHEN c.r_ref < 0.7 THEN ' ref-' || to_hex(floor(c.r_ref * 1e7)::int) ELSE '' END,
        c.k = 1,
        b.opened_at + (b.updated_at - b.opened_at) * (c.k + c.r_time) / 3,
        coalesce(b.assignee_id, %(desk_agent)s)
 FROM bench_batch b
 CROSS JOIN LATERAL (
-    SELECT k, random() AS r_topic, random() AS r_lang, random() AS r_text, random() AS r_time,
+    SELECT k, random() AS r_topic, random() AS r_lang, random() AS r_text, random() AS r_time, random() AS r_ref,
            split_part(b.title, ' - ', 1) AS phrase
     FROM generate_series(1, %(comments)s) AS k
 ) c;
