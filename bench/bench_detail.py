@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.bench_api import WRK, drain, stop_gunicorn, wait_for
+from bench.bench_api import WRK, stop_gunicorn, wait_for
 from bench.common import (
     BENCH_AGENT,
     REPO_ROOT,
@@ -178,8 +178,16 @@ def measure(label: str, code: Path, number: str, args, cookie: str, token: str) 
     server = start_gunicorn(code, workers=args.workers, port=args.port, database_url=args.database_url)
     results = {}
     try:
-        if wait_for(f"{base}/livez") != 200:
+        # /livez answers while the process lives; older code has only /healthz (then a plain SELECT 1).
+        alive = next((f"{base}{path}" for path in ("/livez", "/healthz") if wait_for(f"{base}{path}", timeout=30) == 200),
+                     None)
+        if alive is None:
             raise SystemExit(f"gunicorn ({label}) did not answer; see /tmp/esm-bench-detail-{args.port}.log")
+
+        def drain(_base):  # let sync workers finish what wrk left queued
+            wait_for(alive, timeout=300)
+            time.sleep(1)
+
         print(f"\n{label}: gunicorn {args.workers} sync workers (load average {os.getloadavg()[0]:.1f})")
         print(f"  {'request':<24} {'alone p50':>9} {'p95':>6} │ {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} "
               f"{'non-2xx':>7}")

@@ -2,7 +2,7 @@
 
 Calendars and definitions are written by ``sla.services.calendar_save`` / ``definition_save`` (the
 same functions as the console and the API): validation, the audit context and the recompute of the
-clocks that depend on them come with the write. Escalation rules are edited inline on the definition.
+clocks that depend on them come with the write; targets and escalation rules are passed to the same call.
 """
 
 from django.contrib import admin
@@ -69,6 +69,7 @@ class EscalationRuleInline(admin.TabularInline):
     model = EscalationRule
     extra = 0
     autocomplete_fields = ["team"]
+    can_delete = False  # runs refer to their rule: switch one off with "active" (sla.services)
 
 
 @admin.register(SlaDefinition)
@@ -85,12 +86,12 @@ class SlaDefinitionAdmin(admin.ModelAdmin):
         services.definition_save(actor=request.user, definition=obj, **fields)
 
     def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            if formset.model is SlaTarget:
-                targets = {r["metric"]: r["seconds"] for r in _kept_rows(formset)}
-                services.definition_save(actor=request.user, definition=form.instance, targets=targets)
-            else:
-                self.save_formset(request, form, formset, change=change)
+        rows = {formset.model: _kept_rows(formset) for formset in formsets}
+        escalations = [{**({"id": r["id"].pk} if r.get("id") else {}),
+                        **{name: r.get(name) for name in ("metric", "threshold", "action", "team", "active")}}
+                       for r in rows.get(EscalationRule, []) if r.get("action")]
+        services.definition_save(actor=request.user, definition=form.instance, escalations=escalations,
+                                 targets={r["metric"]: r["seconds"] for r in rows.get(SlaTarget, [])})
 
 
 @admin.register(Clock)

@@ -12,10 +12,11 @@ from django.utils import timezone
 from pghistory.models import Events
 
 from accounts import roles
+from accounts.demo import DEMO_PASSWORD
 from accounts.models import Organisation, Team, User
 from cmdb.models import ConfigurationItem
 from incidents.choices import IncidentState, OnHoldReason, ResolutionCode
-from incidents.demo_data import DAYS_OF_HISTORY, DEMO_PASSWORD
+from incidents.demo_data import DAYS_OF_HISTORY
 from incidents.models import Incident
 from servicedesk.models import Comment, Notification, Ticket, TimeEntry, TimelineEntry
 

@@ -90,9 +90,12 @@ def report_resolve_confirm(browser, live_server, requester, agent, team, service
     # The edit form's service select holds the current service until the form opens, then all.
     assert desk.locator("#id_edit-service option").count() == 2
     desk.locator("summary", has_text="Edit fields").click()
-    desk.wait_for_function("document.querySelectorAll('#id_edit-service option').length > 2")
+    # A locator wait, not wait_for_function: the page's Content-Security-Policy forbids eval.
+    desk.locator("#id_edit-service option", has_text="Payroll").wait_for(state="attached")
     assert desk.locator("#id_edit-service").input_value() == str(service.pk)
-    desk.locator("summary", has_text="Edit fields").click()
+    # An open form hides its summary; Cancel closes it (by reloading the page).
+    desk.locator("#edit").get_by_role("link", name="Cancel").click()
+    desk.wait_for_load_state()
     desk.locator("summary", has_text="Resolve").click()
     desk.get_by_label(re.compile("Resolution code")).select_option(value="solved_permanently")
     desk.get_by_label(re.compile("Resolution notes")).fill("Restarted the mail relay; sending works again.")
