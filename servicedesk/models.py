@@ -6,7 +6,6 @@ process keeps its own details in a one-to-one table in its own app (ServiceNow's
 
 import pghistory
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q
@@ -165,9 +164,7 @@ class Ticket(VersionedModel):
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="ticket_parent_idx"),
             models.Index(fields=["state", "resolved_at"], condition=Q(resolved_at__isnull=False),
                          name="ticket_resolved_idx"),
-            GinIndex(fields=["search_document"], name="ticket_search_idx"),
-            # Searches within open tickets (every queue but "everything") need not visit closed ones.
-            GinIndex(fields=["search_document"], condition=Q(active=True), name="ticket_search_active_idx"),
+            # Search reads public_document / staff_document and their GIN indexes (migration 0010).
         ]
 
     def __str__(self):

@@ -90,10 +90,10 @@ def search_query(text: str) -> SearchQuery | None:
 
 
 class TicketDocumentMatches(Expression):
-    """``<ticket>.<column> @@ query`` for the search documents that triggers keep on the ticket row.
+    """``<ticket>.<column> @@ query`` for the audience search documents on the ticket row.
 
-    Those columns are not model fields (servicedesk migration 0007 says why), so the ORM cannot
-    name them; this expression does, qualified by the query's ticket table alias.
+    Those columns are not model fields (servicedesk migrations 0007 and 0010 say why), so the ORM
+    cannot name them; this expression does, qualified by the query's ticket table alias.
     """
 
     output_field = BooleanField()
@@ -101,7 +101,7 @@ class TicketDocumentMatches(Expression):
 
     def __init__(self, column: str, query: SearchQuery):
         super().__init__()
-        assert column in TICKET_TEXT_DOCUMENTS, column
+        assert column in (PUBLIC_DOCUMENT, STAFF_DOCUMENT), column
         self.column, self.query = column, query
 
     def get_source_expressions(self):
@@ -116,10 +116,10 @@ class TicketDocumentMatches(Expression):
         return f"{alias}.{connection.ops.quote_name(self.column)} @@ ({query_sql})", params
 
 
-# Documents on the ticket row besides its own (title, description), and whether a requester's
-# search reads them: public replies and the process's fields the requester sees (resolution
-# notes), never work notes.
-TICKET_TEXT_DOCUMENTS = {"reply_document": True, "process_document": True, "note_document": False}
+# One document per audience, each with one GIN index (servicedesk migration 0010): what the
+# requester reads (title, description, public replies, resolution notes), and that plus work notes.
+PUBLIC_DOCUMENT = "public_document"
+STAFF_DOCUMENT = "staff_document"
 
 
 def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
@@ -138,11 +138,7 @@ def search_tickets(qs: QuerySet, text: str, *, internal: bool) -> QuerySet:
     query = search_query(text)
     if query is None:
         return qs.none()
-    matches = Q(search_document=query)
-    for column, public in TICKET_TEXT_DOCUMENTS.items():
-        if public or internal:
-            matches |= Q(TicketDocumentMatches(column, query))
-    return qs.filter(matches)
+    return qs.filter(TicketDocumentMatches(STAFF_DOCUMENT if internal else PUBLIC_DOCUMENT, query))
 
 
 def queue_filter(user, queue: str) -> Q:
