@@ -45,8 +45,7 @@ TERMS = [
     ("comments only: reply, compound", "부품 입고"),
     ("resolution notes", "드라이버 재설치"),
 ]
-GIN_INDEXES = {"T": "ticket_search", "R": "ticket_reply_search_idx", "N": "ticket_note_search_idx",
-               "P": "ticket_process_search_idx"}
+GIN_INDEXES = {"P": "ticket_public_search_idx", "S": "ticket_staff_search_idx"}
 
 
 def shapes(agent, requesters):
