@@ -148,12 +148,22 @@ def start_gunicorn(code: Path, *, workers: int, port: int, database_url: str) ->
     return subprocess.Popen(command, cwd=code, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect (to the login page, say) is a failed measurement, not a page to follow."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise SystemExit(f"{req.full_url} answered {code} (to {newurl}): the bench is not signed in")
+
+
+OPENER = urllib.request.build_opener(NoRedirects)
+
+
 def one_at_a_time(url: str, headers: dict, n: int = 50) -> list[float]:
     samples = []
     for _ in range(n):
         request = urllib.request.Request(url, headers=headers)  # 127.0.0.1 only
         started = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with OPENER.open(request, timeout=30) as response:
             response.read()
             assert response.status == 200, url
         samples.append((time.perf_counter() - started) * 1000)
@@ -219,7 +229,10 @@ def main() -> None:
     parser.add_argument("--count-only", metavar="NUMBER", help=argparse.SUPPRESS)
     add_quiet_argument(parser)
     args = parser.parse_args()
-    setup_django(args.database_url, SECRET_KEY=SECRET, ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
+    # The session cookie is made here and read by gunicorn: both must sign with the same key, whatever
+    # SECRET_KEY the shell exports (a mismatch logs the bench out and it would time the login redirect).
+    os.environ["SECRET_KEY"] = SECRET
+    setup_django(args.database_url, ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
     if args.count_only:
         print(json.dumps(count_queries(args.count_only)))
         return
