@@ -17,7 +17,9 @@ indexes and those of ``search_document`` are no longer read and are dropped.
 
 from django.db import migrations
 
+# The old indexes go first: ADD COLUMN … STORED rewrites the table and rebuilds every index on it.
 COLUMNS = """
+DROP INDEX IF EXISTS ticket_reply_search_idx, ticket_note_search_idx, ticket_process_search_idx;
 ALTER TABLE servicedesk_ticket
     ADD COLUMN public_document tsvector GENERATED ALWAYS AS (
         esm_search_document(title, description) || reply_document || process_document) STORED,
@@ -25,7 +27,6 @@ ALTER TABLE servicedesk_ticket
         esm_search_document(title, description) || reply_document || process_document || note_document) STORED;
 CREATE INDEX ticket_public_search_idx ON servicedesk_ticket USING gin (public_document);
 CREATE INDEX ticket_staff_search_idx ON servicedesk_ticket USING gin (staff_document);
-DROP INDEX IF EXISTS ticket_reply_search_idx, ticket_note_search_idx, ticket_process_search_idx;
 """
 DROP_COLUMNS = """
 CREATE INDEX ticket_reply_search_idx ON servicedesk_ticket USING gin (reply_document);
