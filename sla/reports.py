@@ -1,4 +1,4 @@
-"""Compliance reports, aggregated in SQL (LESSONS: reports that load everything into Python).
+"""Compliance reports, aggregated in SQL: a report never loads every clock into Python.
 
 Per month and one dimension (SLA definition, priority, team or service) and metric: clocks met,
 breached, the percentage met, and the average and 90th percentile of the business time used.
