@@ -306,3 +306,138 @@ class Notification(TimestampedModel):
 
     def __str__(self):
         return f"{self.to_email}: {self.subject}"
+
+
+# --- Approvals: one engine for every process (services in servicedesk/approvals.py) ----------
+
+
+class ApprovalPolicy(models.TextChoices):
+    ALL = "all", _("Everyone")
+    ANY = "any", _("Any one")
+    QUORUM = "quorum", _("A quorum")
+    PERCENT = "percent", _("A percentage")
+
+
+class ApprovalStepState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an earlier step")
+    PENDING = "pending", _("Awaiting decisions")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class VoteState(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    NOT_REQUIRED = "not_required", _("Not required")
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ApproverGroup(TimestampedModel):
+    """People who approve together: a change advisory board, an emergency CAB, a budget board."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chair"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="chaired_approver_groups")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("members"),
+                                     related_name="approver_groups", blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("approver group")
+        verbose_name_plural = _("approver groups")
+
+    def __str__(self):
+        return self.name
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class ApprovalStep(models.Model):
+    """One step of a ticket's approval: who decides and by which policy. Steps run in ``order``.
+
+    A ticket sent back for rework and asked again gets a new ``round``; earlier rounds stay as they
+    were decided.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="approval_steps")
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=120)
+    policy = models.CharField(_("policy"), max_length=10, choices=ApprovalPolicy.choices)
+    # A quorum's number of approvals, or a percentage of the approvers.
+    threshold = models.PositiveSmallIntegerField(_("threshold"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=ApprovalStepState.choices,
+                             default=ApprovalStepState.WAITING)
+    # Facts the process recorded when the step was asked (e.g. a change's risk level and score).
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "round", "order"]
+        verbose_name = _("approval step")
+        verbose_name_plural = _("approval steps")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "round", "order"], name="approval_step_unique"),
+            models.CheckConstraint(
+                condition=Q(policy__in=["all", "any"]) | Q(threshold__gte=1),
+                name="approval_step_threshold_set"),
+            models.CheckConstraint(condition=~Q(policy="percent") | Q(threshold__lte=100),
+                                   name="approval_step_percent_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} #{self.round}.{self.order} {self.name}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class ApprovalVote(models.Model):
+    """One approver's place on a step; why they are on it (named, a group, a role) is kept."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="votes")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_votes")
+    via_group = models.ForeignKey(ApproverGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    via_role = models.CharField(_("role"), max_length=150, blank=True)
+    state = models.CharField(_("state"), max_length=15, choices=VoteState.choices, default=VoteState.PENDING)
+
+    class Meta:
+        ordering = ["step", "id"]
+        constraints = [models.UniqueConstraint(fields=["step", "approver"], name="approval_vote_unique")]
+        # "Awaiting my approval" across processes walks this.
+        indexes = [models.Index(fields=["approver", "step"], condition=Q(state="pending"),
+                                name="approval_vote_pending_idx")]
+
+    def __str__(self):
+        return f"{self.step_id}: {self.approver_id} {self.state}"
+
+
+class ApprovalDecision(models.Model):
+    """A decision as it was taken: never updated or deleted (the services only insert)."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="decisions")
+    vote = models.ForeignKey(ApprovalVote, on_delete=models.PROTECT, related_name="decisions")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when a delegate decides for the approver of ``vote``.
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # What the process showed when the decision was taken (e.g. the change's risk then).
+    context = models.JSONField(_("context"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["step", "at"], name="approval_decision_step_idx")]
+
+    def __str__(self):
+        return f"{self.step_id}: {self.decided_by_id} {self.decision}"
