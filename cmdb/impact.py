@@ -316,6 +316,16 @@ def _bump_generation() -> None:
         pass
 
 
+def generation():
+    """The CMDB's current generation (None without a cache): part of the key of what is cached from it."""
+    from django.core.cache import cache
+
+    try:
+        return cache.get(GENERATION_KEY, 0)
+    except Exception:  # noqa: BLE001 - no cache, nothing cached to go stale
+        return None
+
+
 def affected_services_cached(ci_ids) -> list[ImpactNode]:
     """:func:`affected_services` of ``ci_ids``, from the cache while the CMDB has not changed."""
     from django.core.cache import cache

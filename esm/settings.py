@@ -118,6 +118,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Prepare the ticket pages' batched reads on each connection (esm/batch.py); 0 behind a pooler in
+# transaction mode.
+DB_PREPARED_READS = env_bool("DB_PREPARED_READS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ their own; see ``servicedesk.registry``.
 
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BigIntegerField, Q, QuerySet, Subquery, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -29,7 +30,7 @@ from esm.batch import read_prepared
 
 from .choices import EventKind
 from .models import Attachment, Category, Comment, Ticket, TicketCI, TimeEntry, TimelineEntry
-from .queries import tickets_visible_to
+from .queries import IdInArray, tickets_visible_to
 
 TIMELINE_PAGE_SIZE = 20
 MAX_CHILDREN = 50
@@ -45,10 +46,41 @@ def build(model, names, values):
                                                   if f.attname in row])
 
 
+TICKET_COLUMNS = tuple(f.attname for f in Ticket._meta.concrete_fields if f.attname != "search_document")
+
+
 def ticket_row(user, *, kind: str, number: str, select=()) -> Ticket | None:
-    """The ticket ``user`` may see, without joined relations but the process's own row."""
-    return (tickets_visible_to(user).filter(kind=kind, number=number.strip().upper())
-            .select_related(*select).defer("search_document").first())
+    """The ticket ``user`` may see, without joined relations but the process's own one-to-one rows
+    (``select``), as one prepared statement (``esm.batch.read_prepared``)."""
+    number = number.strip().upper()
+    if not number or len(number) > Ticket._meta.get_field("number").max_length:
+        return None
+    related = [(name, Ticket._meta.get_field(name).related_model) for name in select]
+    columns = [*TICKET_COLUMNS, *(f"{name}__{f.attname}" for name, model in related
+                                  for f in model._meta.concrete_fields)]
+
+    def build_reads(ids: dict) -> dict[str, QuerySet]:
+        return {"ticket": tickets_visible_to(user).filter(kind=kind, number=ids["number"])
+                .order_by().values_list(*columns)[:1]}
+
+    rows = read_prepared(("ticket-row", visibility_shape(user), kind, tuple(select)), build_reads,
+                         {"number": number})["ticket"]
+    if not rows:
+        return None
+    values = list(rows[0])
+    ticket = Ticket.from_db("default", list(TICKET_COLUMNS), values[:len(TICKET_COLUMNS)])
+    offset = len(TICKET_COLUMNS)
+    for name, model in related:
+        names = [f.attname for f in model._meta.concrete_fields]
+        part = values[offset:offset + len(names)]
+        offset += len(names)
+        if part[0] is None:  # no row of this kind
+            continue
+        row = model.from_db("default", names, part)
+        remote = Ticket._meta.get_field(name).field.name  # e.g. Incident.ticket
+        row._state.fields_cache[remote] = ticket
+        ticket._state.fields_cache[name] = row
+    return ticket
 
 
 @dataclass
@@ -74,6 +106,8 @@ class Around:
     time_by_agent: list[dict] = field(default_factory=list)
     timeline: TimelinePage | None = None
     extra: dict[str, list[tuple]] = field(default_factory=dict)
+    # The raw rows everything above was built from (a cached page body is kept under them).
+    rows: dict[str, list[tuple]] = field(default_factory=dict, repr=False)
 
 
 def timeline_page_reads(ticket: Ticket, *, public_only: bool = False, before: int | None = None,
@@ -127,9 +161,7 @@ def visibility_shape(user) -> tuple:
     return ("own", user.pk, user.organisation_id if user.organisation_id and user.organisation.share_tickets else None)
 
 
-def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, timeline: bool = False,
-                timeline_public_only: bool = False, ci_links: bool = True, time_worked: bool = False,
-                children_limit: int | None = MAX_CHILDREN, extra=None, extra_shape: str = "") -> Around:
+def read_around(ticket: Ticket, user, **options) -> Around:
     """Everything a ticket page or detail endpoint shows around ``ticket``, in one query.
 
     ``tickets``: ids of more tickets to read briefly (e.g. an incident's "merged into"), found in
@@ -139,6 +171,13 @@ def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, time
     ``Around.extra``; name it in ``extra_shape``. The statement is compiled once per shape
     (``esm.batch.read_prepared``): the ids reach the reads only through ``ids``.
     """
+    return around_built(ticket, around_rows(ticket, user, **options), **options)
+
+
+def around_rows(ticket: Ticket, user, *, tickets=(), pickers: bool = False, timeline: bool = False,
+                timeline_public_only: bool = False, ci_links: bool = True, time_worked: bool = False,
+                children_limit: int | None = MAX_CHILDREN, extra=None, extra_shape: str = "") -> dict:
+    """The raw rows of :func:`read_around` (a page whose body is cached needs only these)."""
     values = {"ticket": ticket.pk, "requester": ticket.requester_id, "assignee": ticket.assignee_id,
               "team": ticket.team_id, "category": ticket.category_id, "service": ticket.service_id,
               "parent": ticket.parent_id, **{f"brief{i}": pk for i, pk in enumerate(tickets)}}
@@ -150,9 +189,16 @@ def read_around(ticket: Ticket, user, *, tickets=(), pickers: bool = False, time
                             timeline_public_only=timeline_public_only, ci_links=ci_links, time_worked=time_worked,
                             children_limit=children_limit, extra=extra)
 
-    rows = read_prepared(shape, build, values)
-    return around_from(ticket, rows, timeline=timeline, extra=list(rows.keys() - AROUND_READS),
-                       children_limit=children_limit)
+    return read_prepared(shape, build, values)
+
+
+def around_built(ticket: Ticket, rows: dict, *, timeline: bool = False, children_limit: int | None = MAX_CHILDREN,
+                 **_options) -> Around:
+    """:class:`Around` from the rows of :func:`around_rows` (same options)."""
+    around = around_from(ticket, rows, timeline=timeline, extra=list(rows.keys() - AROUND_READS),
+                         children_limit=children_limit)
+    around.rows = rows
+    return around
 
 
 AROUND_READS = {"people", "organisations", "watchers", "members", "teams", "categories", "services", "tickets",
@@ -168,10 +214,15 @@ def around_reads(ids: dict[str, int], user, *, brief_count: int, pickers: bool, 
         *TICKET_BRIEF)
     watcher_ids = Ticket.watchers.through.objects.filter(ticket_id=ids["ticket"]).values("user_id")
     lead_ids = Team.objects.filter(pk=ids["team"]).values("lead_id")
-    members = (Team.members.through.objects.filter(team_id=ids["team"], user__is_active=True)
+    # All members (inactive ones are left out of the picker in around_from): a join on the user
+    # table here made PostgreSQL scan every user.
+    members = (Team.members.through.objects.filter(team_id=ids["team"])
                if pickers else Team.members.through.objects.none())
+    # Each group of people as ``id = ANY(ARRAY(…))``: an index lookup each. ``id IN (sub-select)``
+    # under an OR is a filter PostgreSQL tests on every user row.
     people = Q(pk__in=[ids["requester"], ids["assignee"]])
-    people |= Q(pk__in=watcher_ids) | Q(pk__in=lead_ids) | Q(pk__in=members.values("user_id"))
+    for group in (watcher_ids, lead_ids.filter(lead_id__isnull=False), members.values("user_id")):
+        people |= Q(IdInArray("pk", ArraySubquery(group)))
     teams = Team.objects.filter(Q(active=True) | Q(pk=ids["team"])) if pickers else Team.objects.filter(pk=ids["team"])
     brief_ids = [ids["parent"], *(ids[f"brief{i}"] for i in range(brief_count))]
     return {
@@ -239,7 +290,8 @@ def around_from(ticket: Ticket, rows: dict[str, list[tuple]], *, timeline: bool,
         watchers=sorted((people[pk] for (pk,) in rows["watchers"] if pk in people), key=by_name),
         children=children[:children_limit], more_children=children_limit is not None and len(children) > children_limit,
         ci_links=links,
-        team_members=sorted((people[pk] for (pk,) in rows["members"] if pk in people), key=by_name),
+        team_members=sorted((people[pk] for (pk,) in rows["members"] if pk in people and people[pk].is_active),
+                            key=by_name),
         teams=[t for t in teams if t.active or t.pk == ticket.team_id],
         tickets=briefs,
         time_by_agent=[{"agent_id": pk, "name": display_name(first, last, username), "minutes": total}

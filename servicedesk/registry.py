@@ -12,14 +12,17 @@ Higher layers (sla/) that add data to every process's pages register *panel prov
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from .workflow import State, Workflow
 
@@ -152,11 +155,28 @@ def ticket_url(kind: str, number: str, where: str = "desk", *, absolute: bool = 
     name = getattr(process, f"{where}_url", "") if process else ""
     if not name:
         return None
+    pattern = _url_pattern(name, get_script_prefix(), get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    if pattern is None or not _NUMBER.fullmatch(number):
+        try:
+            url = reverse(name, args=[number])
+        except NoReverseMatch:
+            return None
+    else:
+        url = pattern.replace(_NUMBER_SLOT, number)
+    return settings.SITE_URL + url if absolute else url
+
+
+# A queue page links 50 tickets: reverse() each URL pattern once, then put the numbers in.
+_NUMBER_SLOT = "ESMNUMBERSLOT0"
+_NUMBER = re.compile(r"[A-Z0-9]{1,16}")
+
+
+@functools.lru_cache(maxsize=256)
+def _url_pattern(name: str, _prefix: str, _language: str | None, _urlconf) -> str | None:
     try:
-        url = reverse(name, args=[number])
+        return reverse(name, args=[_NUMBER_SLOT])
     except NoReverseMatch:
         return None
-    return settings.SITE_URL + url if absolute else url
 
 
 # --- Lists ----------------------------------------------------------------------------------

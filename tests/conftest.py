@@ -25,6 +25,9 @@ def _eager_celery(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+    from servicedesk import page_cache
+
+    page_cache.clear_local()
     yield
 
 

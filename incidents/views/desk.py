@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,7 @@ from cmdb.models import ConfigurationItem
 from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from esm.widgets import options_html
+from servicedesk import page_cache
 from servicedesk import services as desk_services
 from servicedesk.choices import PRIORITY_BADGE, TicketKind
 from servicedesk.detail import read_around
@@ -150,9 +152,28 @@ def _team_id(value) -> int | None:
 
 
 def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: str = "", **bound) -> HttpResponse:
-    """The incident page; ``bound`` replaces a blank form by the agent's submitted one (with its errors)."""
-    data = page.read_page(ticket, request.user)
-    around = data.pop("around")
+    """The incident page; ``bound`` replaces a blank form by the agent's submitted one (with its errors).
+
+    A plain view's body comes from the cache while nothing it shows has changed
+    (``servicedesk.page_cache``); the SLA panel and the CSRF token are put in for each request.
+    """
+    rows = page.page_rows(ticket, request.user)
+    plain = not bound and not open_panel and status == 200 and not request.GET
+    key = page_cache.body_key("incident", request.user, page.body_inputs(ticket, rows)) if plain else ""
+    body = page_cache.get(key) if plain else None
+    if body is None:
+        body = render_to_string("desk/incidents/_page_body.html", {
+            **_detail_context(request, ticket, page.around_page(ticket, rows), open_panel=open_panel, **bound),
+            **page_cache.body_context()}, request=request)
+        if plain:
+            page_cache.keep(key, body)
+    return render(request, "desk/incidents/detail.html", {
+        "ticket": ticket, "body": page_cache.finish(body, request, desk_panels_html(ticket, request))}, status=status)
+
+
+def _detail_context(request, ticket: Ticket, around, *, open_panel: str, **bound) -> dict:
+    data = page.read_page(ticket, request.user, around)
+    data.pop("around")
     version = {"version": ticket.version}
     edit_form = bound.get("edit_form")
     all_choices = edit_form is not None or request.GET.get("edit") == "all"
@@ -174,7 +195,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
     else:  # a bound form naming another team
         members = next((m for _t, m in assignee_groups(team_id)), []) if team_id else []
     ci_q = request.GET.get("ci_q", "")[:100]
-    context = {
+    return {
         "ticket": ticket,
         "incident": ticket.incident,
         "state": _state(ticket.state),
@@ -200,9 +221,7 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
         "description_html": render_markdown(ticket.description),
         "open_panel": open_panel,
         **_ci_panel_context(ticket, ci_q, data["ci_links"], data["affected_services"]),
-        "extension_panels": desk_panels_html(ticket, request),  # e.g. SLA clocks (servicedesk.registry)
     }
-    return render(request, "desk/incidents/detail.html", context, status=status)
 
 
 @desk_required

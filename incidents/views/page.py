@@ -21,9 +21,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cmdb.impact import affected_services_cached
+from cmdb.impact import generation as cmdb_generation
 from esm.batch import read_together
 from servicedesk.choices import EventKind, TicketKind
-from servicedesk.detail import TimelinePage, read_around, ticket_row, timeline_page_from, timeline_page_reads
+from servicedesk.detail import (
+    TimelinePage,
+    around_built,
+    around_rows,
+    ticket_row,
+    timeline_page_from,
+    timeline_page_reads,
+)
 from servicedesk.models import Attachment, Ticket
 from servicedesk.registry import state_of
 from servicedesk.rendering import render_markdown
@@ -182,14 +190,38 @@ def duplicates_read(ids: dict[str, int]) -> dict:
             .values_list("id", "number", "title")[:50]}
 
 
-def read_page(ticket: Ticket, user) -> dict:
-    """The page's data besides the forms: one query, plus the SLA panel and affected services."""
+def around_options(ticket: Ticket) -> dict:
+    merged_into = ticket.incident.merged_into_id
+    return {"tickets": [merged_into] if merged_into else [], "pickers": True, "timeline": True,
+            "time_worked": True, "extra": duplicates_read, "extra_shape": "incident-duplicates"}
+
+
+def page_rows(ticket: Ticket, user) -> dict:
+    """The one query of the page: the raw rows of everything around the incident."""
+    return around_rows(ticket, user, **around_options(ticket))
+
+
+def around_page(ticket: Ticket, rows: dict):
+    """The page's ``Around`` built from :func:`page_rows`."""
+    around = around_built(ticket, rows, **around_options(ticket))
     incident = ticket.incident
-    around = read_around(ticket, user, tickets=[incident.merged_into_id] if incident.merged_into_id else [],
-                         pickers=True, timeline=True, time_worked=True,
-                         extra=duplicates_read, extra_shape="incident-duplicates")
     if incident.merged_into_id:
         incident.merged_into = around.tickets.get(incident.merged_into_id)
+    return around
+
+
+def body_inputs(ticket: Ticket, rows: dict) -> tuple:
+    """Everything the page body is made from, for ``servicedesk.page_cache.body_key``."""
+    return (row_values(ticket), row_values(ticket.incident), rows, cmdb_generation())
+
+
+def row_values(instance) -> tuple:
+    return tuple(instance.__dict__.get(f.attname) for f in instance._meta.concrete_fields)
+
+
+def read_page(ticket: Ticket, user, around=None) -> dict:
+    """The page's data besides the forms: one query, plus the SLA panel and affected services."""
+    around = around or around_page(ticket, page_rows(ticket, user))
     ci_ids = [link.ci_id for link in around.ci_links] + ([ticket.service_id] if ticket.service_id else [])
     return {
         "around": around,

@@ -6,12 +6,13 @@ themselves are built by ``queue_row`` for the same reason: resolving a dozen tem
 per cell for 50 rows cost more CPU than the page's queries.
 """
 
+import functools
 from html import escape as esc
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from esm.durations import time_left
 
@@ -32,11 +33,17 @@ def when(value):
     if local.date() == today:
         text = local.strftime("%H:%M")
     elif local.year == today.year:
-        text = formats.date_format(local, gettext("M j"))
+        text = _month_day(local.date(), get_language())
     else:
         text = local.strftime("%Y-%m-%d")
     title = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
     return mark_safe(f'<time datetime="{local.isoformat()}" title="{esc(title)}">{esc(text)}</time>')  # noqa: S308
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_day(day, _language) -> str:
+    """"Mar 3" in the reader's language (the same few dates recur on every queue page)."""
+    return formats.date_format(day, gettext("M j"))
 
 
 @register.filter

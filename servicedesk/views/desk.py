@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Team, User, display_name
 from cmdb.models import ConfigurationItem
 from esm.access import desk_required
-from esm.batch import read_together
+from esm.batch import read_prepared
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
@@ -148,17 +148,21 @@ class FilterSelect:
         ))
 
 
+def _filter_reads(_ids: dict) -> dict:
+    return {
+        "teams": Team.objects.filter(active=True).order_by("name").values_list("id", "name"),
+        "agents": User.objects.filter(
+            is_active=True, pk__in=Team.members.through.objects.filter(team__active=True).values("user_id"))
+        .order_by("first_name", "last_name", "username").values_list("id", "first_name", "last_name", "username"),
+        "categories": Category.objects.filter(active=True).order_by("parent__name", "name", "id")
+        .values_list("id", "name", "parent__name"),
+        "services": ConfigurationItem.objects.services().order_by("name").values_list("id", "name"),
+    }
+
+
 def _filter_selects(params: QueryDict) -> list[FilterSelect]:
     """The filter bar's choices in one query (``esm.batch``) whatever the queue's size; agents only as assignees."""
-    found = read_together(
-        teams=Team.objects.filter(active=True).order_by("name").values_list("id", "name"),
-        agents=User.objects.filter(is_active=True, pk__in=Team.members.through.objects.filter(team__active=True)
-                                   .values("user_id"))
-        .order_by("first_name", "last_name", "username").values_list("id", "first_name", "last_name", "username"),
-        categories=Category.objects.filter(active=True).order_by("parent__name", "name", "id")
-        .values_list("id", "name", "parent__name"),
-        services=ConfigurationItem.objects.services().order_by("name").values_list("id", "name"),
-    )
+    found = read_prepared(("queue-filter-selects",), _filter_reads, {})
     selects = [
         FilterSelect("state", _("State"), [(str(v), str(label)) for v, label in all_state_choices()]),
         FilterSelect("priority", _("Priority"), [(str(v), f"P{v}") for v in Priority.values]),

@@ -104,3 +104,14 @@ def test_timeline_stores_facts_and_the_portal_tells_the_hold(errand, agent, requ
     # The clocks read the same timeline through the registry's workflow (no agreement covers errands).
     assert sla_services.clocks_recompute(ticket_id=errand.pk, force=True) == []
     assert TimelineEntry.objects.filter(ticket=errand).count() == 3
+
+
+def test_ticket_urls_are_what_reverse_gives():
+    from django.urls import reverse
+
+    from servicedesk import registry
+
+    for number in ("INC0000001", "INC12345678"):
+        assert registry.ticket_url("incident", number) == reverse("desk-incidents:detail", args=[number])
+    # Anything else than a plain number still goes through reverse() (quoted as it would be).
+    assert registry.ticket_url("incident", "inc 1") == reverse("desk-incidents:detail", args=["inc 1"])

@@ -2,6 +2,8 @@
 
 import pytest
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from accounts.factories import UserFactory
@@ -57,3 +59,50 @@ def test_read_around_keeps_each_persons_visibility(make_incident, agent, request
     assert seen[other_requester.username] == ["Bob's"]
     assert seen[agent.username] == ["Alice's", "Bob's"]
     assert list(seen.values())[-1] == []
+
+
+def test_prepared_reads_run_as_server_side_statements(make_incident, settings):
+    ticket = make_incident(title="Prepared")
+
+    def build(ids):
+        return {"one": Ticket.objects.filter(RawSQL('"servicedesk_ticket"."id" = ANY(%s)', (ids["ids"],),
+                                                    output_field=BooleanField()), number=ids["number"])
+                .values_list("title")}
+
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(3):
+            found = read_prepared(("test-prepared",), build, {"number": ticket.number, "ids": [ticket.pk, 0]})
+            assert found == {"one": [("Prepared",)]}
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert sum("PREPARE esm_read_" in s for s in statements) == 1, "prepared once on this connection"
+    assert sum("EXECUTE esm_read_" in s for s in statements) == 3
+    assert read_prepared(("test-prepared",), build, {"number": "NOPE", "ids": []}) == {"one": []}
+
+    settings.DB_PREPARED_READS = False  # behind a pooler in transaction mode
+    with CaptureQueriesContext(connection) as ctx:
+        assert read_prepared(("test-prepared",), build, {"number": ticket.number, "ids": [ticket.pk]}) == found
+    assert not any("EXECUTE" in q["sql"] for q in ctx.captured_queries)
+
+    def spread(ids):  # ``__in`` spreads a list over one parameter per element: refused, not misread
+        return {"one": Ticket.objects.filter(pk__in=ids["ids"]).values_list("title")}
+
+    with pytest.raises(ValueError, match="one parameter"):
+        read_prepared(("test-spread",), spread, {"ids": [ticket.pk]})
+
+
+def test_ticket_row_is_what_the_orm_reads(make_incident, agent, requester, other_requester):
+    from servicedesk.detail import ticket_row
+
+    ticket = make_incident(title="Row", description="Body **text**")
+    row = ticket_row(agent, kind="incident", number=f" {ticket.number.lower()} ", select=("incident",))
+    orm = Ticket.objects.select_related("incident").get(pk=ticket.pk)
+    for field in Ticket._meta.concrete_fields:
+        if field.attname != "search_document":
+            assert getattr(row, field.attname) == getattr(orm, field.attname), field.attname
+    for field in type(orm.incident)._meta.concrete_fields:
+        assert getattr(row.incident, field.attname) == getattr(orm.incident, field.attname), field.attname
+    assert row.incident.ticket is row
+    assert ticket_row(requester, kind="incident", number=ticket.number).pk == ticket.pk
+    assert ticket_row(other_requester, kind="incident", number=ticket.number) is None  # not theirs
+    assert ticket_row(agent, kind="change", number=ticket.number) is None
+    assert ticket_row(agent, kind="incident", number="X" * 40) is None
