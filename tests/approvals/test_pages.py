@@ -134,7 +134,7 @@ def test_korean(client, asked, members):
         page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
         panel = client.get(f"/desk/purchases/{asked.number}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "내 승인 대기" in page
-    assert "승인" in panel and "반려" in panel
+    assert "승인" in panel and "거부" in panel and "결정 대기" in panel
 
 
 # --- Query counts ---------------------------------------------------------------------------
