@@ -32,6 +32,9 @@ ROLE_LABELS = {
 WORK_TICKETS = "servicedesk.work_ticket"
 VIEW_ALL_TICKETS = "servicedesk.view_all_tickets"
 MANAGE_MAJOR_INCIDENTS = "incidents.manage_major_incident"
+# Record an approval decision for another approver (servicedesk/approvals.py); a group's chair may
+# do so for its members without it.
+DECIDE_FOR_OTHERS = "servicedesk.decide_for_others"
 
 DESK_PERMISSIONS = [WORK_TICKETS, VIEW_ALL_TICKETS]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -43,7 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     CAB_MEMBER: DESK_PERMISSIONS,
     CONFIGURATION_MANAGER: DESK_PERMISSIONS,
     SERVICE_LEVEL_MANAGER: DESK_PERMISSIONS,
-    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS],
+    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, DECIDE_FOR_OTHERS],
 }
 
 

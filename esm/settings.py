@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SlaAgreementTypeEnum": "sla.choices.AgreementType",
         "PriorityEnum": "servicedesk.choices.Priority",
+        # Every process has a "state": each set of states needs its own name once two are in the schema.
+        "IncidentStateEnum": "incidents.choices.IncidentState",
+        "ApprovalStepStateEnum": "servicedesk.models.ApprovalStepState",
+        "ApprovalVoteStateEnum": "servicedesk.models.VoteState",
     },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
