@@ -12,12 +12,17 @@ and keeps the HTML in the cache under a digest of:
 - the code: templates, translations and Python files, by name, size and modification time, so a
   deployment never serves the HTML of the code before it.
 
-Two things differ per request and are put in on the way out: the CSRF token (a fixed placeholder
-while rendering) and the panels of higher layers (SLA clocks), which are time-dependent and are
-rendered for every request (``servicedesk.registry.desk_panels_html``). Pages with a form the agent
-submitted, or asked with options (``?edit=all``), are rendered fresh and not kept. Without a cache
-the page is simply rendered every time (docs/architecture.md, "How a process builds a fast ticket
-page and detail endpoint").
+The CSRF token differs per request: pages are rendered with a fixed placeholder, replaced on the
+way out. The panels of higher layers (SLA clocks) are time-dependent: they are rendered (or taken
+from their own per-minute entry) for every request and put in the body through a placeholder.
+The whole page (``page_key``) is kept too, under the body's key, the panels, the address and the
+person's menu (name, the approvals waiting for them); a page with messages waiting is never kept.
+
+The console queue is kept the same way under a light read of its page (ids, versions, SLA due
+times) and the minute: its time-left column moves with the clock, and a renamed person, team or
+service shows within that minute. Pages with a form the agent submitted, or asked with options
+(``?edit=all``), are rendered fresh and not kept. Without a cache every page is simply rendered
+(docs/architecture.md, "How a process builds a fast ticket page and detail endpoint").
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ def code_version() -> str:
 
 def viewer_facts(user) -> tuple:
     """What of the viewer a page body may show or depend on."""
-    return (user.pk, user.get_username(), user.first_name, user.last_name,
+    return (user.pk, user.get_username(), user.first_name, user.last_name, user.is_active,
             tuple(sorted(user.get_all_permissions())))
 
 
@@ -88,7 +93,7 @@ _local: OrderedDict[str, tuple[float, str]] = OrderedDict()
 _local_lock = threading.Lock()
 
 
-def get(key: str) -> str | None:
+def get(key: str):
     with _local_lock:
         found = _local.get(key)
         if found is not None and found[0] > time.monotonic():
@@ -103,14 +108,15 @@ def get(key: str) -> str | None:
     return html
 
 
-def keep(key: str, html: str, ttl: int = TTL) -> None:
-    html = str(html)
+def keep(key: str, html, ttl: int = TTL) -> None:
+    """Keep ``html`` (a string, or plain data such as a list of strings) under ``key``."""
+    html = str(html) if isinstance(html, str) else html
     _remember(key, html, ttl)
     with contextlib.suppress(Exception):
         cache.set(key, html, ttl)
 
 
-def _remember(key: str, html: str, ttl: int) -> None:
+def _remember(key: str, html, ttl: int) -> None:
     with _local_lock:
         _local[key] = (time.monotonic() + ttl, html)
         _local.move_to_end(key)
@@ -123,12 +129,35 @@ def clear_local() -> None:
         _local.clear()
 
 
+def page_key(request, name: str, *inputs) -> str | None:
+    """The key of a whole console page, or None when it must be rendered (messages are waiting).
+
+    The page's frame (menu, the person's name, the count of approvals waiting, the language switcher
+    that comes back to this address) is in the key besides ``inputs``, the page's own.
+    """
+    from django.contrib.messages import get_messages
+
+    from .approvals import pending_count_of_request
+
+    if request.method != "GET" or len(get_messages(request)):
+        return None
+    user = request.user
+    return body_key(name, user, user.email, user.is_staff, user.is_superuser, request.get_full_path(),
+                    bool(getattr(request, "htmx", False)), pending_count_of_request(request), inputs)
+
+
+def page_response(request, html: str, status: int = 200):
+    """A kept page with this request's CSRF token put in."""
+    from django.http import HttpResponse
+
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)), status=status)
+
+
 def body_context() -> dict:
     """Context entries that make a body template render the placeholders instead of per-request parts."""
     return {"csrf_token": CSRF_PLACEHOLDER, "extension_panels": PANELS_PLACEHOLDER}
 
 
-def finish(html: str, request, panels: str) -> SafeString:
-    """The body with this request's CSRF token and panels put in."""
-    html = html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(PANELS_PLACEHOLDER, panels, 1)
-    return mark_safe(html)  # noqa: S308 - rendered by the page's template, placeholders replaced by safe HTML
+def with_panels(body: str, panels: str) -> SafeString:
+    """The body with the higher layers' panels put in (its CSRF placeholder stays for ``page_response``)."""
+    return mark_safe(body.replace(PANELS_PLACEHOLDER, panels, 1))  # noqa: S308 - both rendered by templates

@@ -167,8 +167,16 @@ def _render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: st
             **page_cache.body_context()}, request=request)
         if plain:
             page_cache.keep(key, body)
-    return render(request, "desk/incidents/detail.html", {
-        "ticket": ticket, "body": page_cache.finish(body, request, desk_panels_html(ticket, request))}, status=status)
+    panels = desk_panels_html(ticket, request)
+    whole_key = page_cache.page_key(request, "incident-page", key, panels) if plain else None
+    html = page_cache.get(whole_key) if whole_key else None
+    if html is None:
+        html = render_to_string("desk/incidents/detail.html", {
+            "ticket": ticket, "body": page_cache.with_panels(body, panels),
+            "csrf_token": page_cache.CSRF_PLACEHOLDER}, request=request)
+        if whole_key:
+            page_cache.keep(whole_key, html, ttl=120)
+    return page_cache.page_response(request, html, status)
 
 
 def _detail_context(request, ticket: Ticket, around, *, open_panel: str, **bound) -> dict:

@@ -20,7 +20,7 @@ def approval_badge(state: str) -> str:
 def approvals_waiting(context) -> int:
     """Decisions waiting for the signed-in person (one indexed count per console page)."""
     request = context.get("request")
-    return approvals.pending_count(getattr(request, "user", None))
+    return approvals.pending_count_of_request(request) if request is not None else 0
 
 
 @register.filter

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from esm.batch import read_prepared
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 
+from .. import page_cache
 from .. import services as desk_services
 from ..choices import PRIORITY_BADGE, Priority
 from ..filters import TicketFilterSet
@@ -51,6 +54,7 @@ from ..registry import (
     ticket_panel,
     ticket_url,
 )
+from ..templatetags.desk_format import queue_row
 from ..workflow import State
 
 QUEUE_PAGE_SIZE = 50
@@ -160,7 +164,32 @@ def _filter_reads(_ids: dict) -> dict:
     }
 
 
-def _filter_selects(params: QueryDict) -> list[FilterSelect]:
+@dataclass(frozen=True)
+class RenderedSelect:
+    name: str
+    label: str
+    options_html: str
+    active: bool
+
+
+def _filter_selects(params: QueryDict) -> list[RenderedSelect]:
+    """The filter bar's selects, kept for the minute: a team, agent, category or service added in the
+    console is offered from the next minute on. The lists come in one prepared query."""
+    chosen = [(name, sorted(params.getlist(name))) for name in FILTER_SELECTS]
+    minute = timezone.now().replace(second=0, microsecond=0)
+    key = page_cache.fragment_key("queue-filter-selects", chosen, minute.isoformat())
+    kept = page_cache.get(key)
+    if kept is not None:
+        return [RenderedSelect(*fields) for fields in kept]
+    selects = [(s.name, str(s.label), str(s.options_html()), bool(s.selected)) for s in _filter_choices(params)]
+    page_cache.keep(key, selects, ttl=120)
+    return [RenderedSelect(*fields) for fields in selects]
+
+
+FILTER_SELECTS = ("state", "priority", "team_id", "assignee_id", "category_id", "service_id")
+
+
+def _filter_choices(params: QueryDict) -> list[FilterSelect]:
     """The filter bar's choices in one query (``esm.batch``) whatever the queue's size; agents only as assignees."""
     found = read_prepared(("queue-filter-selects",), _filter_reads, {})
     selects = [
@@ -184,6 +213,34 @@ def _ticket_by_number(user, text: str) -> Ticket | None:
     return tickets_visible_to(user).filter(number=text.strip().upper()).only("kind", "number").first()
 
 
+# Queue rows change with their tickets (version), the SLA due time and, for the time left, the minute.
+# People's, teams' and services' names are not in the key: a rename shows within that minute.
+def _light_facts(found: list[dict]) -> list[tuple]:
+    return [(r["id"], r["version"], r["sla_due_at"]) for r in found]
+
+
+def queue_rows_html(request, found: list[dict]) -> str:
+    """The ``<tr>``s of the tickets ``found`` (light rows, in page order), from the cache if kept."""
+    if not found:
+        return ""
+    minute = timezone.now().replace(second=0, microsecond=0)
+    key = page_cache.fragment_key("queue-rows", _light_facts(found), minute.isoformat())
+    html = page_cache.get(key)
+    if html is None:
+        ids = [r["id"] for r in found]
+        tickets = ticket_rows_queryset(request.user, select=details_relations(), extra_fields=row_fields(),
+                                       lookups=("team", "service")).filter(pk__in=ids)
+        by_id = {t.pk: t for t in tickets}
+        ordered = [by_id[pk] for pk in ids if pk in by_id]
+        clocks = ticket_panel("sla_clocks", ordered, request)
+        html = "".join(queue_row(QueueRow(
+            ticket=t, url=ticket_desk_url(t.kind, t.number), state=state_of(t.kind, t.state),
+            priority_badge=PRIORITY_BADGE.get(t.priority, "secondary"),
+            sla=nearest_clock(clocks.get(t.pk, [])), badges=row_badges(t))) for t in ordered)
+        page_cache.keep(key, html, ttl=120)
+    return mark_safe(html)  # noqa: S308 - built by queue_row, every value escaped
+
+
 @desk_required
 @require_GET
 def queue(request):
@@ -199,16 +256,18 @@ def queue(request):
         return redirect(landing)
     labels = queue_labels()
     queue_name = params.get("queue") if params.get("queue") in labels else DEFAULT_QUEUE
-    # A row shows neither the description nor the search document: don't read them (they can be large).
-    base = ticket_rows_queryset(request.user, select=details_relations(), extra_fields=row_fields(),
-                                lookups=("team", "service")).filter(queue_filter(request.user, queue_name))
+    # The page is found with a light read (ids, versions, the ordering's values); the rows' HTML is
+    # kept under it (queue_rows_html), so a queue nobody changed is not read and drawn again.
+    base = tickets_visible_to(request.user).filter(queue_filter(request.user, queue_name))
     filterset = TicketFilterSet(params, queryset=base, request=request)
     ordering = params.get("ordering")
     if ordering not in TICKET_ORDERINGS:
         ordering = QUEUE_DEFAULT_ORDERING.get(queue_name, DEFAULT_TICKET_ORDERING)
+    light = filterset.qs.values("id", "version", "sla_due_at",
+                                *{f.lstrip("-") for f in TICKET_ORDERINGS[ordering]} - {"id"})
 
     cursor_error = None
-    paginate = functools.partial(keyset_paginate, filterset.qs, orderings=TICKET_ORDERINGS, ordering=ordering,
+    paginate = functools.partial(keyset_paginate, light, orderings=TICKET_ORDERINGS, ordering=ordering,
                                  default_ordering=DEFAULT_TICKET_ORDERING, page_size=QUEUE_PAGE_SIZE,
                                  ordering_filters=TICKET_ORDERING_FILTERS)
     try:
@@ -216,20 +275,24 @@ def queue(request):
     except InvalidCursor as exc:
         cursor_error = exc.messages[0]
         page = paginate(cursor=None)
+    # The whole page is kept under the same facts as its rows, plus the address and the person.
+    minute = timezone.now().replace(second=0, microsecond=0)
+    whole_key = page_cache.page_key(request, "queue-page", _light_facts(page.items), page.next_cursor,
+                                    page.previous_cursor, cursor_error, minute.isoformat())
+    html = page_cache.get(whole_key) if whole_key else None
+    if html is not None:
+        response = page_cache.page_response(request, html)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    rows_html = queue_rows_html(request, page.items)
 
-    clocks = ticket_panel("sla_clocks", page.items, request)
-    rows = [
-        QueueRow(ticket=t, url=ticket_desk_url(t.kind, t.number), state=state_of(t.kind, t.state),
-                 priority_badge=PRIORITY_BADGE.get(t.priority, "secondary"),
-                 sla=nearest_clock(clocks.get(t.pk, [])), badges=row_badges(t))
-        for t in page.items
-    ]
     filter_query = query_without(params, "cursor", "queue", "go")
     page_query = query_without(params, "cursor", "go")
     context = {
         "queue": queue_name,
         "queues": list(labels.items()),
-        "rows": rows,
+        "rows_html": rows_html,
+        "row_count": len(page.items),
         "page": page,
         "ordering": ordering,
         "orderings": list(ORDERING_LABELS.items()),
@@ -248,7 +311,10 @@ def queue(request):
     else:
         template = "desk/queue.html"
         context["selects"] = _filter_selects(params)
-    response = render(request, template, context)
+    html = render_to_string(template, {**context, "csrf_token": page_cache.CSRF_PLACEHOLDER}, request=request)
+    if whole_key:
+        page_cache.keep(whole_key, html, ttl=120)
+    response = page_cache.page_response(request, html)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -95,3 +95,41 @@ def test_submitted_forms_are_never_kept(agent_client, in_progress):
     response = agent_client.post(url, {"c-body": "", "c-visibility": "public"})
     assert response.status_code == 400
     assert body_rendered(agent_client.get(detail_url(in_progress)))  # the error page was not kept
+
+
+def queue_url(**params) -> str:
+    return reverse("desk:queue") + "?" + "&".join(f"{k}={v}" for k, v in {"queue": "all", **params}.items())
+
+
+def test_the_queue_page_is_kept_until_a_ticket_on_it_changes(agent_client, in_progress, agent):
+    first = agent_client.get(queue_url())
+    second = agent_client.get(queue_url())
+    assert "desk/queue.html" in [t.name for t in first.templates]
+    assert "desk/queue.html" not in [t.name for t in second.templates]  # served as kept
+    assert in_progress.number.encode() in second.content
+    assert page_cache.CSRF_PLACEHOLDER.encode() not in second.content
+    services.incident_update(ticket=in_progress, actor=agent, expected_version=in_progress.version,
+                             title="Mail is down")
+    third = agent_client.get(queue_url())
+    assert b"Mail is down" in third.content
+
+
+def test_each_filter_and_person_has_their_own_queue_page(client, in_progress, agent, other_agent):
+    client.force_login(agent)
+    mine = client.get(queue_url(queue="mine")).content
+    client.force_login(other_agent)
+    other = client.get(queue_url(queue="mine")).content
+    assert agent.display_name.encode() in mine and other_agent.display_name.encode() in other
+    assert client.get(queue_url(q="zzzznothing")).content != client.get(queue_url()).content
+
+
+def test_a_page_with_messages_waiting_is_not_kept(agent_client, in_progress):
+    agent_client.get(detail_url(in_progress))
+    agent_client.get(detail_url(in_progress))  # kept
+    # A form whose hidden fields are wrong: nothing changes, a message waits for the next page.
+    response = agent_client.post(reverse("desk-incidents:transition", args=[in_progress.number]),
+                                 {"version": "junk", "to": "on_hold"})
+    assert response.status_code == 302
+    shown = agent_client.get(detail_url(in_progress)).content.decode()
+    assert "The page was out of date" in shown
+    assert "The page was out of date" not in agent_client.get(detail_url(in_progress)).content.decode()
