@@ -141,6 +141,7 @@ def start_gunicorn(code: Path, *, workers: int, port: int, database_url: str) ->
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": SECRET, "ESM_PLAIN_STATIC": "1",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
     env.pop("DB_CONN_MAX_AGE", None)  # a connection per request costs more than the request
+    env["PAGE_CACHE"] = os.environ.get("PAGE_CACHE", "1")
     log = open(f"/tmp/esm-bench-detail-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     command = [str(Path(sys.executable).with_name("gunicorn")), "esm.wsgi:application", "--chdir", str(code),
                "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
@@ -226,12 +227,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=8792)
     parser.add_argument("--compare", type=Path, metavar="DIR", help="measure the code in DIR first (e.g. main)")
+    parser.add_argument("--cold", action="store_true",
+                        help="keep no rendered page (PAGE_CACHE=0): every request renders, as a first view does")
     parser.add_argument("--count-only", metavar="NUMBER", help=argparse.SUPPRESS)
     add_quiet_argument(parser)
     args = parser.parse_args()
     # The session cookie is made here and read by gunicorn: both must sign with the same key, whatever
     # SECRET_KEY the shell exports (a mismatch logs the bench out and it would time the login redirect).
     os.environ["SECRET_KEY"] = SECRET
+    if args.cold:
+        os.environ["PAGE_CACHE"] = "0"
     setup_django(args.database_url, ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
     if args.count_only:
         print(json.dumps(count_queries(args.count_only)))
@@ -240,7 +245,9 @@ def main() -> None:
     cookie, token = session_cookie(), api_token()
     wait_until_quiet(args.wait_quiet)
     print(machine_summary())
-    print(f"ticket {number} (as {BENCH_AGENT}); wrk -t2 -c{args.connections} -d{args.duration}s; "
+    print(("cold: no rendered page kept (PAGE_CACHE=0); " if args.cold else
+           "warm: wrk repeats each request, so pages come from the page cache after the first; ")
+          + f"ticket {number} (as {BENCH_AGENT}); wrk -t2 -c{args.connections} -d{args.duration}s; "
           f"load tool, server and database on the same machine")
     runs = []
     if args.compare:

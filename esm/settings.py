@@ -121,6 +121,9 @@ DATABASES = {
 # Prepare the ticket pages' batched reads on each connection (esm/batch.py); 0 behind a pooler in
 # transaction mode.
 DB_PREPARED_READS = env_bool("DB_PREPARED_READS", True)
+# Keep rendered console pages under everything they show (servicedesk/page_cache.py); 0 renders
+# every page (to measure the cost of a page nobody has seen yet).
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------------------------

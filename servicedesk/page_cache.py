@@ -94,6 +94,8 @@ _local_lock = threading.Lock()
 
 
 def get(key: str):
+    if not settings.PAGE_CACHE:
+        return None
     with _local_lock:
         found = _local.get(key)
         if found is not None and found[0] > time.monotonic():
@@ -110,6 +112,8 @@ def get(key: str):
 
 def keep(key: str, html, ttl: int = TTL) -> None:
     """Keep ``html`` (a string, or plain data such as a list of strings) under ``key``."""
+    if not settings.PAGE_CACHE:
+        return
     html = str(html) if isinstance(html, str) else html
     _remember(key, html, ttl)
     with contextlib.suppress(Exception):
