@@ -37,7 +37,7 @@ def test_create_read_and_list(agent_api, ci, window, manager, service):
     body = response.json()
     assert body["number"].startswith("CHG") and body["state"] == "new" and body["change_type"] == "normal"
     assert body["cis"] == [{"id": ci.pk, "name": "mail-01"}]
-    assert response["ETag"] == '"%s"' % body["version"]
+    assert response["ETag"] == f'"{body["version"]}"'
     assert {a["target"] for a in body["actions"]} == {"assessment", "cancelled"}
     assert body["risk"]["reasons"][0]["text"]
     detail = agent_api.get(url(body["number"]))
