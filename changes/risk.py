@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop as N_
-from django.utils.translation import gettext, ngettext
 
 from cmdb.impact import affected_services_cached
 from cmdb.models import ConfigurationItem
