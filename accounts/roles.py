@@ -32,6 +32,7 @@ ROLE_LABELS = {
 WORK_TICKETS = "servicedesk.work_ticket"
 VIEW_ALL_TICKETS = "servicedesk.view_all_tickets"
 MANAGE_MAJOR_INCIDENTS = "incidents.manage_major_incident"
+MANAGE_CHANGES = "changes.manage_changes"
 # Record an approval decision for another approver (servicedesk/approvals.py); a group's chair may
 # do so for its members without it.
 DECIDE_FOR_OTHERS = "servicedesk.decide_for_others"
@@ -42,11 +43,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: DESK_PERMISSIONS,
     TEAM_LEAD: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS],
     PROBLEM_MANAGER: DESK_PERMISSIONS,
-    CHANGE_MANAGER: DESK_PERMISSIONS,
+    CHANGE_MANAGER: [*DESK_PERMISSIONS, MANAGE_CHANGES],
     CAB_MEMBER: DESK_PERMISSIONS,
     CONFIGURATION_MANAGER: DESK_PERMISSIONS,
     SERVICE_LEVEL_MANAGER: DESK_PERMISSIONS,
-    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, DECIDE_FOR_OTHERS],
+    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, MANAGE_CHANGES, DECIDE_FOR_OTHERS],
 }
 
 
@@ -58,6 +59,11 @@ def can_work_tickets(user) -> bool:
 def can_manage_major_incidents(user) -> bool:
     """Team leads and administrators: may declare a major incident and stand it down."""
     return bool(can_work_tickets(user) and user.has_perm(MANAGE_MAJOR_INCIDENTS))
+
+
+def can_manage_changes(user) -> bool:
+    """Change managers and administrators: templates, freeze windows, CAB rules and guard overrides."""
+    return bool(can_work_tickets(user) and user.has_perm(MANAGE_CHANGES))
 
 
 def sync_roles(apps) -> None:

@@ -3,7 +3,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ChangesConfig(AppConfig):
-    """Change enablement: RFCs, risk, CAB approval and the schedule (filled by a later issue)."""
+    """Change enablement: records, lifecycles per type, risk, CAB approval, conflicts and the calendar."""
 
     name = "changes"
     verbose_name = _("Change management")
+
+    def ready(self):
+        from servicedesk import notifications, registry, timeline
+
+        from .process import CHANGE_PROCESS, NOTES
+
+        registry.register(CHANGE_PROCESS)
+        for code, text in NOTES.items():
+            timeline.register_note(code, text)
+        notifications.register_reason("change_state", _("[%(number)s] Change is now %(state_label)s: %(title)s"),
+                                      "email/change_state.txt")
+        notifications.register_reason("change_managed", _("[%(number)s] You are the change manager: %(title)s"),
+                                      "email/change_managed.txt")
+        notifications.register_reason("change_approved_waiting",
+                                      _("[%(number)s] Approved, waiting for you to move it on: %(title)s"),
+                                      "email/change_approved_waiting.txt")

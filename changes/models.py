@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cmdb.models import ConfigurationItem
 from esm.models import TimestampedModel, VersionedModel
-from servicedesk.models import ApproverGroup, Category, Ticket
+from servicedesk.models import ApprovalPolicy, ApproverGroup, Category, Ticket
 
 from .choices import ChangeReason, ChangeType, ImplementationOutcome, LinkRelation, RiskLevel
 
@@ -179,6 +179,10 @@ class CabRule(TimestampedModel):
     group = models.ForeignKey(ApproverGroup, verbose_name=_("approver group"), on_delete=models.PROTECT,
                               related_name="cab_rules")
     order = models.PositiveSmallIntegerField(_("step order"), default=1)
+    # How the group decides (the approval engine's policies): a CAB usually by quorum.
+    policy = models.CharField(_("policy"), max_length=10, choices=ApprovalPolicy.choices, default=ApprovalPolicy.ANY)
+    threshold = models.PositiveSmallIntegerField(_("threshold"), null=True, blank=True,
+                                                 help_text=_("Approvals needed (quorum) or per cent (percentage)."))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
