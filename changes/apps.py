@@ -14,6 +14,10 @@ class ChangesConfig(AppConfig):
         from .process import CHANGE_PROCESS, NOTES
 
         registry.register(CHANGE_PROCESS)
+        from .panels import linked_changes, linked_changes_desk_panel
+
+        registry.register_ticket_panel("linked_changes", linked_changes)
+        registry.register_desk_panel("linked_changes", linked_changes_desk_panel)
         for code, text in NOTES.items():
             timeline.register_note(code, text)
         notifications.register_reason("change_state", _("[%(number)s] Change is now %(state_label)s: %(title)s"),

@@ -191,17 +191,24 @@ class IncidentDetailSerializer(IncidentSerializer):
     allowed_transitions = serializers.SerializerMethodField(help_text=_("The moves you may make now."))
     sla_clocks = serializers.SerializerMethodField(
         help_text=_("SLA, OLA and UC clocks, as GET /api/v1/sla/clocks/?ticket= returns them."))
+    linked_changes = serializers.SerializerMethodField(
+        help_text=_("Changes that address this incident or that caused it (desk staff only): number, title, "
+                    "state, relation, change type, planned window and API address."))
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "description", "on_hold_reason", "resolution_code",
                   "resolution_notes", "parent", "children", "merged_into", "cis", "affected_services",
-                  "allowed_transitions", "sla_clocks"]
+                  "allowed_transitions", "sla_clocks", "linked_changes"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_sla_clocks(self, ticket) -> list[dict]:
         # Filled in by the sla app through the extension registry: incidents never import sla.
         return ticket_panel("sla_clocks", [ticket], self.context.get("request")).get(ticket.pk, [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_linked_changes(self, ticket) -> list[dict]:
+        return ticket_panel("linked_changes", [ticket], self.context.get("request")).get(ticket.pk, [])
 
     @extend_schema_field(AffectedServiceSerializer(many=True))
     def get_affected_services(self, ticket) -> list[dict]:
@@ -261,6 +268,7 @@ def incident_detail_data(ticket: Ticket, request, urls: IncidentUrls | None = No
                               for s in affected_services_cached(ci_ids)],
         "allowed_transitions": transitions,
         "sla_clocks": ticket_panel("sla_clocks", [ticket], request).get(ticket.pk, []),
+        "linked_changes": ticket_panel("linked_changes", [ticket], request).get(ticket.pk, []),
     }
 
 
