@@ -33,6 +33,9 @@ WORK_TICKETS = "servicedesk.work_ticket"
 VIEW_ALL_TICKETS = "servicedesk.view_all_tickets"
 MANAGE_MAJOR_INCIDENTS = "incidents.manage_major_incident"
 MANAGE_CHANGES = "changes.manage_changes"
+# Record an approval decision for another approver (servicedesk/approvals.py); a group's chair may
+# do so for its members without it.
+DECIDE_FOR_OTHERS = "servicedesk.decide_for_others"
 
 DESK_PERMISSIONS = [WORK_TICKETS, VIEW_ALL_TICKETS]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -44,7 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     CAB_MEMBER: DESK_PERMISSIONS,
     CONFIGURATION_MANAGER: DESK_PERMISSIONS,
     SERVICE_LEVEL_MANAGER: DESK_PERMISSIONS,
-    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, MANAGE_CHANGES],
+    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, MANAGE_CHANGES, DECIDE_FOR_OTHERS],
 }
 
 

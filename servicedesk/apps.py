@@ -16,3 +16,8 @@ class ServicedeskConfig(AppConfig):
         # work per CI through its own hook.
         registry.register_desk_landing(MANAGE_CMDB, "desk-cmdb:list")
         tickets.register(counts=ci_tickets.open_ticket_counts, tickets=ci_tickets.open_tickets)
+
+        # A process lists "approvals" in its panels to show its tickets' approval on its console page.
+        from .views.approvals import approval_panel
+
+        registry.register_desk_panel("approvals", approval_panel)

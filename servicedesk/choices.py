@@ -40,3 +40,8 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     NOTIFIED = "notified", _("Notified")
     WATCHERS = "watchers", _("Watchers changed")
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVAL_VOTE = "approval_vote", _("Approval decision")
+    APPROVAL_STEP = "approval_step", _("Approval step decided")
+    APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+    APPROVAL_CANCELLED = "approval_cancelled", _("Approval cancelled")

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from .views import desk
+from .views import approvals, desk
 
 app_name = "desk"
 urlpatterns = [
     path("", desk.queue, name="queue"),
     path("tickets/<str:number>/", desk.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/watchers/", desk.ticket_watchers, name="ticket_watchers"),
+    path("approvals/", approvals.approval_list, name="approvals"),
+    path("approvals/vote/", approvals.approval_vote, name="approval_vote"),
     path("lookup/users/", desk.user_lookup, name="user_lookup"),
     path("lookup/team-members/", desk.team_members, name="team_members"),
 ]

@@ -5,6 +5,7 @@ process keeps its own details in a one-to-one table in its own app (ServiceNow's
 """
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -421,7 +422,11 @@ class ApprovalVote(models.Model):
 
 
 class ApprovalDecision(models.Model):
-    """A decision as it was taken: never updated or deleted (the services only insert)."""
+    """A decision as it was taken: never updated or deleted.
+
+    The services only insert; a database trigger (``pgtrigger.Protect``) refuses UPDATE and DELETE
+    from anywhere else too — the admin, raw SQL, a bulk ``update()``.
+    """
 
     step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="decisions")
     vote = models.ForeignKey(ApprovalVote, on_delete=models.PROTECT, related_name="decisions")
@@ -438,6 +443,9 @@ class ApprovalDecision(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["step", "at"], name="approval_decision_step_idx")]
+        permissions = [("decide_for_others", _("Can decide an approval on behalf of another approver"))]
+        triggers = [pgtrigger.Protect(name="approval_decision_immutable",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
         return f"{self.step_id}: {self.decided_by_id} {self.decision}"

@@ -27,6 +27,7 @@ SUBJECTS = {
     "escalated": _("[%(number)s] Escalated to you as team lead: %(title)s"),
     "parent_resolved": _("[%(number)s] Resolved with %(parent)s: %(title)s"),
     "reopened": _("[%(number)s] Reopened: %(title)s"),
+    "approval_requested": _("[%(number)s] Your approval is requested (%(step_name)s): %(title)s"),
 }
 
 

@@ -68,6 +68,12 @@ class Process:
     # Extra fields a console queue row reads, and the badges it shows before the title.
     row_fields: tuple[str, ...] = ()
     row_badges: Callable[[object], list[str]] | None = None
+    # Approvals (servicedesk/approvals.py): the user ids who may not approve a ticket (segregation
+    # of duties, e.g. a change's requester and implementer), asked when an approval is requested and
+    # again at every vote; and what happens to the ticket when its approval is decided, called in
+    # the vote's transaction with (ticket, outcome "approved"/"rejected", actor).
+    approval_excluded: Callable[[object], set[int]] | None = None
+    approval_decided: Callable[[object, str, object], None] | None = None
     _reasons: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -13,6 +13,9 @@ later problems/ and changes/) subscribe in their ``AppConfig.ready()``. Nothing 
   record's, such as ``priority``, ``service``, ``category``, and the process's own).
 - ``ticket_priority_changed(ticket_id, old, new)``: the priority changed (sent with
   ``ticket_fields_changed``, for subscribers that care about nothing else).
+- ``approval_decided(ticket_id, kind, round, outcome, actor_id)``: a ticket's approval round was
+  approved or rejected (servicedesk/approvals.py; the process's own ``approval_decided`` hook has
+  already moved the ticket in the same transaction).
 """
 
 from django.dispatch import Signal
@@ -23,3 +26,4 @@ ticket_assigned = Signal()
 ticket_commented = Signal()
 ticket_fields_changed = Signal()
 ticket_priority_changed = Signal()
+approval_decided = Signal()

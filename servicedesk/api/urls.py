@@ -1,9 +1,11 @@
 """API routes of the service desk's reference data, joined into /api/v1/ by esm/api_urls.py."""
 
+from .approvals import PendingApprovalViewSet
 from .views import CategoryViewSet
 
 routes = [
     ("categories", CategoryViewSet, "category"),
+    ("approvals", PendingApprovalViewSet, "approval"),
 ]
 
 urlpatterns: list = []

@@ -1,0 +1,35 @@
+"""Pages and API of the "purchases" process used by the approval tests (see conftest.py).
+
+They are built the way a real process uses the engine: the ticket page includes the approval
+panel, and the ticket ViewSet mounts ``ApprovalsActionMixin``.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from rest_framework import viewsets
+
+from esm.access import desk_required
+from servicedesk.api.approvals import ApprovalsActionMixin
+from servicedesk.queries import tickets_visible_to
+from servicedesk.views.approvals import approval_panel_context
+
+
+@desk_required
+def purchase_page(request, number):
+    ticket = tickets_visible_to(request.user).filter(kind="purchase", number=number).first()
+    if ticket is None:
+        raise Http404
+    return render(request, "desk/approvals/_panel.html", approval_panel_context(ticket, request))
+
+
+class PurchaseViewSet(ApprovalsActionMixin, viewsets.GenericViewSet):
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return tickets_visible_to(self.request.user).filter(kind="purchase")
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), number=self.kwargs["number"].upper())
+
+    def retrieve(self, request, number=None):
+        raise Http404
