@@ -96,6 +96,11 @@ def _fields_for(action: dict, *, manager: bool) -> list[str]:
     return names
 
 
+# Guards the move's own form answers (the window typed with Schedule, the review typed with Close).
+ANSWERED_BY_FORM = {ChangeState.SCHEDULED: {"planned_window"},
+                    ChangeState.CLOSED: {"review", "outcome", "lessons_learned"}}
+
+
 def _transition_form(data=None, *, target: str, ticket: Ticket | None = None) -> ChangeTransitionForm:
     initial = {}
     if ticket is not None:
@@ -117,7 +122,8 @@ def offered_actions(request, ticket: Ticket, bound: ChangeTransitionForm | None 
         actions.append(Action(
             target=target, name=offered["name"], label=offered["label"], style=offered["style"],
             confirm=offered["confirm"], form=form, fields=[form[name] for name in names],
-            blocked=guard_texts(offered["blocked"]), overridable=offered["overridable"], open=is_bound))
+            blocked=guard_texts([code for code in offered["blocked"] if code not in ANSWERED_BY_FORM.get(target, ())]),
+            overridable=offered["overridable"], open=is_bound))
     return actions
 
 

@@ -7,6 +7,7 @@ joined, one for the teams of the page, whatever the page's length (rule 6).
 
 import calendar as pycalendar
 import functools
+from urllib.parse import urlencode
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -27,6 +28,7 @@ from esm.access import desk_required
 from esm.batch import read_together
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
+from servicedesk import approvals
 from servicedesk.choices import TicketKind
 from servicedesk.filters import TicketFilterSet
 from servicedesk.models import ApprovalStep, ApprovalStepState, ApprovalVote, VoteState
@@ -248,7 +250,8 @@ def calendar_subscribe(request):
         messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
         return redirect("desk-changes:calendar")
     # Shown on the next page only: the session carries it across the redirect, then forgets it.
-    request.session["change_feed_url"] = request.build_absolute_uri(reverse("change-calendar-feed", args=[token]))
+    feed = reverse("change-calendar-feed") + "?" + urlencode({"token": token})
+    request.session["change_feed_url"] = request.build_absolute_uri(feed)
     messages.success(request, _("Your calendar address is below. Copy it now: it is not shown again."))
     return redirect("desk-changes:calendar")
 
@@ -264,8 +267,6 @@ def _approval_progress(ticket_ids: list[int]) -> dict[int, list[dict]]:
     """The pending steps of these tickets with their vote counts: one query for the whole agenda."""
     if not ticket_ids:
         return {}
-    from servicedesk import approvals
-
     steps = (ApprovalStep.objects.filter(ticket_id__in=ticket_ids, state=ApprovalStepState.PENDING)
              .annotate(approved=Count("votes", filter=Q(votes__state=VoteState.APPROVED)),
                        rejected=Count("votes", filter=Q(votes__state=VoteState.REJECTED)),

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 
+from servicedesk import approvals
+
 from ..conflicts import conflicts_for, conflict_text
 from ..risk import reason_text
 from ..services import GUARD_TEXTS
@@ -47,7 +49,5 @@ def conflicts_context(ticket) -> dict:
 
 def approvals_context(ticket, request) -> dict:
     """The approval engine's overview for its panel include (``desk/approvals/_panel.html``)."""
-    from servicedesk import approvals
-
     return {"approval": approvals.approval_overview(ticket, request.user),
             "next_url": reverse("desk-changes:detail", args=[ticket.number]) + "#approvals"}
