@@ -22,6 +22,18 @@ NOTES = {
 }
 
 
+def _approval_excluded(ticket) -> set[int]:
+    from .services import approval_excluded
+
+    return approval_excluded(ticket)
+
+
+def _approval_decided(ticket, outcome: str, actor) -> None:
+    from .services import approval_decided
+
+    approval_decided(ticket, outcome, actor)
+
+
 def _row_badges(ticket) -> list[str]:
     change = getattr(ticket, "change", None)
     return [gettext("EMERGENCY")] if change is not None and change.change_type == ChangeType.EMERGENCY else []
@@ -44,4 +56,6 @@ CHANGE_PROCESS = Process(
     ),
     row_fields=("change__change_type",),
     row_badges=_row_badges,
+    approval_excluded=_approval_excluded,
+    approval_decided=_approval_decided,
 )

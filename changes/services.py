@@ -139,6 +139,7 @@ def change_create(*, actor: User, title: str = "", description: str = "", change
     if actor is None or not can_work_tickets(actor):
         raise NotPermitted(_("Only service desk staff can record changes."))
     if template is not None:
+        template = ChangeTemplate.objects.get(pk=template.pk)  # withdrawn since the caller read it?
         if not template.active:
             raise ValidationError({"template": _("The template %(name)s has been withdrawn.")
                                    % {"name": template.name}})
@@ -546,7 +547,11 @@ def change_transition(*, ticket: Ticket, actor: User | None, to: str, expected_v
     if steps is not None:
         from servicedesk import approvals
 
-        approvals.approval_request(actor=actor, ticket=ticket, steps=steps, context=risk_context(change))
+        try:
+            approvals.approval_request(actor=actor, ticket=ticket, steps=steps, context=risk_context(change))
+        except ValidationError as error:  # a CAB without eligible approvers: the move is refused, not the input
+            messages = [m for ms in error.message_dict.values() for m in ms]
+            raise DomainError(" ".join(messages), code="cab_unavailable") from None
     elif source == ChangeState.AUTHORIZATION and to in (ChangeState.CANCELLED, ChangeState.REJECTED) \
             and Actor.SYSTEM not in roles:
         from servicedesk import approvals
@@ -908,3 +913,19 @@ def calendar_token_user(token: str) -> User | None:
         CalendarFeedToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
 
+
+
+# --- CAB votes ------------------------------------------------------------------------------
+
+
+@service
+def change_vote(*, ticket: Ticket, actor: User, decision: str, comment: str = "", on_behalf_of: User | None = None):
+    """A CAB member's decision through the approval engine, with the change's risk as it is now
+    stored in the decision's context (what the approver saw)."""
+    from servicedesk import approvals
+
+    if ticket.kind != TicketKind.CHANGE:
+        raise DomainError(_("%(number)s is not a change.") % {"number": ticket.number}, code="not_a_change")
+    change = Change.objects.get(pk=ticket.pk)
+    return approvals.approval_vote(actor=actor, ticket=ticket, decision=decision, comment=comment,
+                                   on_behalf_of=on_behalf_of, context=risk_context(change))

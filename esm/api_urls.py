@@ -8,11 +8,12 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import urls as accounts_api
+from changes.api import urls as changes_api
 from cmdb.api import urls as cmdb_api
 from incidents.api import urls as incidents_api
 from servicedesk.api import urls as servicedesk_api
 
-APPS = [incidents_api, accounts_api, servicedesk_api, cmdb_api]
+APPS = [incidents_api, accounts_api, servicedesk_api, cmdb_api, changes_api]
 ORDER = ["incidents", "teams", "categories", "services", "users", "cmdb/classes", "cmdb/relationship-types",
          "cmdb/cis", "cmdb/relationships", "cmdb/redundancy-groups"]  # as the API root has always listed them
 
