@@ -32,7 +32,7 @@ from servicedesk.views.desk import LOOKUP_LIMIT, is_partial
 
 from .. import services
 from ..choices import ChangeState, LinkRelation
-from ..forms.desk import CIForm, ChangeEditForm, ChangeTransitionForm, LinkForm, RiskForm
+from ..forms.desk import ChangeEditForm, ChangeTransitionForm, CIForm, LinkForm, RiskForm
 from . import page
 from .access import can_manage
 from .panels import approvals_context, conflicts_context, guard_texts, risk_reason_texts
@@ -335,7 +335,8 @@ def change_link(request, number: str):
     def link(d):
         other = tickets_visible_to(request.user).filter(number=d["number"]).first()
         if other is None or other.kind not in (TicketKind.INCIDENT, TicketKind.PROBLEM):
-            raise ValidationError({"number": _("There is no incident or problem %(number)s.") % {"number": d["number"]}})
+            raise ValidationError({"number": _("There is no incident or problem %(number)s.")
+                                             % {"number": d["number"]}})
         if other.kind == TicketKind.PROBLEM and d["relation"] == LinkRelation.CAUSED:
             raise ValidationError({"relation": _("A change causes incidents, not problems.")})
         services.change_link(ticket=ticket, actor=request.user, other=other, relation=d["relation"])

@@ -7,9 +7,9 @@ joined, one for the teams of the page, whatever the page's length (rule 6).
 
 import calendar as pycalendar
 import functools
-from urllib.parse import urlencode
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -342,7 +342,8 @@ def _totals(rows: list[dict]) -> dict:
     emergency = sum(r["emergency"] for r in rows)
     implemented = sum(r["implemented"] for r in rows)
     successful = sum(r["successful"] for r in rows)
-    weighted = [(r["mean_lead_time_hours"], r["implemented"] or 1) for r in rows if r["mean_lead_time_hours"] is not None]
+    weighted = [(r["mean_lead_time_hours"], r["implemented"] or 1) for r in rows
+                if r["mean_lead_time_hours"] is not None]
     weight = sum(w for _h, w in weighted)
     return {
         "opened": opened, "emergency": emergency, "implemented": implemented, "successful": successful,

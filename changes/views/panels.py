@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 
 from servicedesk import approvals
 
-from ..conflicts import conflicts_for, conflict_text
+from ..conflicts import conflict_text, conflicts_for
 from ..risk import reason_text
 from ..services import GUARD_TEXTS
 
