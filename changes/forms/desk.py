@@ -1,6 +1,7 @@
 """Forms of the console's change pages. They parse input only; the change services decide."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -59,8 +60,9 @@ class RiskAnswersMixin:
         answers = answers or {}
         for question in self.risk_questions:
             name = f"q{question.pk}"
-            self.fields[name] = forms.ChoiceField(label=question.text, choices=YES_NO, required=required,
-                                                  help_text=question.help_text)
+            # The shipped questions are translated; a text an administrator wrote shows as written.
+            self.fields[name] = forms.ChoiceField(label=gettext(question.text), choices=YES_NO, required=required,
+                                                  help_text=gettext(question.help_text) if question.help_text else "")
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
             given = answers.get(str(question.pk), answers.get(question.pk))
             if given is not None:
