@@ -228,6 +228,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SlaAgreementTypeEnum": "sla.choices.AgreementType",
         "PriorityEnum": "servicedesk.choices.Priority",
+        "ChangeStateEnum": "changes.choices.ChangeState",
+        "ChangeRiskLevelEnum": "changes.choices.RiskLevel",
+        "ImplementationOutcomeEnum": "changes.choices.ImplementationOutcome",
+        # Several processes and the approval engine have a "state": each set gets its own name.
+        "IncidentStateEnum": "incidents.choices.IncidentState",
+        "IncidentTargetStateEnum": "incidents.api.serializers.TARGET_CHOICES",
+        "ApprovalStepStateEnum": "servicedesk.models.ApprovalStepState",
     },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

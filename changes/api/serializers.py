@@ -261,9 +261,8 @@ class ChangeUpdateSerializer(ChangeFieldsSerializer):
     change_type = serializers.ChoiceField(choices=ChangeType.choices, help_text=_("Only while New."))
 
 
-class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=[c for c in ChangeState.choices if c[0] != ChangeState.NEW]
-                                 + [(ChangeState.NEW, ChangeState.NEW.label)], help_text=_("The target state."))
+class ChangeTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=ChangeState.choices, help_text=_("The target state."))
     reason = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, default="",
                                    help_text=_("Why (required to reject); recorded on the timeline."))
     override_reason = serializers.CharField(
@@ -382,7 +381,7 @@ class CalendarFreezeSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class CalendarSerializer(serializers.Serializer):
+class ChangeCalendarSerializer(serializers.Serializer):
     time_zone = serializers.CharField(help_text=_("The zone the times are given in."))
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()

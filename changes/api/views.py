@@ -63,10 +63,11 @@ from .serializers import (
     ApproverGroupSerializer,
     CabRuleSerializer,
     CabsSerializer,
-    CalendarSerializer,
+    ChangeCalendarSerializer,
     ChangeCreateSerializer,
     ChangeDetailSerializer,
     ChangeListItemSerializer,
+    ChangeTransitionSerializer,
     ChangeUpdateSerializer,
     ChangeUrls,
     ConflictSerializer,
@@ -80,7 +81,6 @@ from .serializers import (
     RiskAnswersSerializer,
     RiskSerializer,
     TemplateSerializer,
-    TransitionSerializer,
     change_row,
     change_url,
     conflict_data,
@@ -221,7 +221,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
 
     # --- Lifecycle --------------------------------------------------------------------------
 
-    @extend_schema(summary="Move a change to another state", request=TransitionSerializer,
+    @extend_schema(summary="Move a change to another state", request=ChangeTransitionSerializer,
                    description="Illegal moves answer 409 with the `allowed` targets; a guard (planned window, "
                                "authorisation, started window, freeze window, review) answers 409 "
                                "`guard_failed` with the `missing` codes. Change managers may give "
@@ -230,7 +230,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, number=None):
         ticket = self.get_object()
-        serializer = TransitionSerializer(data=request.data)
+        serializer = ChangeTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.change_transition(ticket=ticket, actor=request.user,
                                             expected_version=if_match_version(request, ticket.version),
@@ -604,7 +604,8 @@ class CalendarView(APIView):
     @extend_schema(summary="The change calendar: changes and freeze windows in a range",
                    description="Times are in the zone named by `time_zone` (yours). The same data as an "
                                "iCalendar feed: `calendar.ics?token=` with a feed token.",
-                   parameters=CALENDAR_PARAMS, responses={200: CalendarSerializer, **error_responses(400, 401, 403)})
+                   parameters=CALENDAR_PARAMS,
+                   responses={200: ChangeCalendarSerializer, **error_responses(400, 401, 403)})
     def get(self, request):
         start, end, filters = _calendar_args(request)
         urls = ChangeUrls(request)
@@ -614,7 +615,7 @@ class CalendarView(APIView):
                    for t in calendar_changes(request.user, start, end, **filters)[:2000]]
         freezes = [{"id": f.pk, "name": f.name, "start": f.starts_at, "end": f.ends_at, "service": f.service,
                     "reason": f.reason} for f in calendar_freezes(start, end, service_ids=filters["service_ids"])]
-        return Response(CalendarSerializer({"time_zone": timezone.get_current_timezone_name(), "start": start,
+        return Response(ChangeCalendarSerializer({"time_zone": timezone.get_current_timezone_name(), "start": start,
                                             "end": end, "changes": changes, "freeze_windows": freezes}).data)
 
 

@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: load the demo (docs/demo.md). Idempotent.
 
 Each app provides its own part: people and teams (accounts.demo), the estate (cmdb.demo), the
-incidents (incidents.demo, which asks the first two for its cast) and the SLA clocks (sla.demo).
+incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo) and
+change management (changes.demo).
 """
 
 import time
@@ -9,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
+from changes import demo as changes_demo
 from incidents.demo import seed_demo
 from sla import demo as sla_demo
 
@@ -27,6 +29,7 @@ class Command(BaseCommand):
         report = seed_demo(incidents=incidents)
         # SLA clocks come from the (time-shifted) history; the sla app owns them (incidents cannot import it).
         sla_demo.seed(stdout=self.stdout)
+        changes = changes_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
@@ -37,6 +40,11 @@ class Command(BaseCommand):
         else:
             states = ", ".join(f"{state} {n}" for state, n in report.incidents_by_state.items())
             self.stdout.write(f"  incidents      {report.created['incidents']} created ({states})")
+        if changes:
+            self.stdout.write(f"  changes        {changes['changes']} created (with {changes['templates']} templates, "
+                              f"{changes['freeze windows']} freeze windows, two CABs and their rules)")
+        else:
+            self.stdout.write("  changes        0 created (the demo changes are already there)")
         self.stdout.write(f"  took {elapsed:.1f} s")
 
         if options["verbosity"] >= 1:
