@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentStateEnum": "incidents.choices.IncidentState",
         "IncidentTargetStateEnum": "incidents.api.serializers.TARGET_CHOICES",
         "ApprovalStepStateEnum": "servicedesk.models.ApprovalStepState",
+        "ApprovalVoteStateEnum": "servicedesk.models.VoteState",
     },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

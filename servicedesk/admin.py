@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from pghistory.admin import EventsAdmin
 from pghistory.models import Events
 
-from .models import Category, Notification, Ticket
+from .models import ApprovalDecision, ApprovalStep, ApprovalVote, ApproverGroup, Category, Notification, Ticket
 from .notifications import SUBJECTS
 from .queries import is_ticket_number
 from .registry import all_state_choices, state_of
@@ -69,6 +69,32 @@ class CategoryAdmin(admin.ModelAdmin):
     fields = ("name", "parent", "description", "active")
 
 
+@admin.register(ApproverGroup)
+class ApproverGroupAdmin(admin.ModelAdmin):
+    """Approver groups (a CAB, a budget board) are configuration: who sits on them and who chairs them.
+
+    Approvals expand a group to its members when they are asked, so editing a group changes later
+    approvals only.
+    """
+
+    list_display = ("name", "chair", "member_count", "active")
+    list_filter = ("active",)
+    list_select_related = ("chair",)
+    search_fields = ("name",)
+    autocomplete_fields = ("chair",)
+    filter_horizontal = ("members",)
+    fields = ("name", "description", "chair", "members", "active")
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
 # --- Read-only views ------------------------------------------------------------------------
 
 
@@ -119,6 +145,66 @@ class TicketAdmin(ReadOnlyAdmin):
     @admin.display(description=_("audit trail"))
     def audit_trail(self, obj):
         return format_html('<a href="{}">{}</a>', audit_trail_url(obj), _("Every recorded change"))
+
+
+class ApprovalVoteInline(admin.TabularInline):
+    model = ApprovalVote
+    fields = ("approver", "via_group", "via_role", "state")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("approver", "via_group")
+
+
+class ApprovalDecisionInline(ApprovalVoteInline):
+    model = ApprovalDecision
+    fields = ("at", "decided_by", "on_behalf_of", "decision", "comment")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return admin.TabularInline.get_queryset(self, request).select_related("decided_by", "on_behalf_of")
+
+
+@admin.register(ApprovalStep)
+class ApprovalStepAdmin(ReadOnlyAdmin):
+    """Approval steps with their votes and decisions, read-only: votes go through the services."""
+
+    list_display = ("ticket", "round", "order", "name", "policy", "threshold", "state", "started_at", "decided_at")
+    list_filter = ("state", "policy")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__number", "name")
+    ordering = ("-id",)
+    fields = ("ticket", "round", "order", "name", "policy", "threshold", "state", "context", "created_at",
+              "started_at", "decided_at")
+    inlines = (ApprovalVoteInline, ApprovalDecisionInline)
+
+
+@admin.register(ApprovalDecision)
+class ApprovalDecisionAdmin(ReadOnlyAdmin):
+    """Every decision as it was taken (the database refuses to change or delete one)."""
+
+    list_display = ("at", "ticket_number", "step_name", "decided_by", "on_behalf_of", "decision")
+    list_filter = ("decision",)
+    list_select_related = ("step__ticket", "decided_by", "on_behalf_of")
+    search_fields = ("step__ticket__number", "step__name")
+    ordering = ("-at", "-id")
+    fields = ("step", "vote", "decided_by", "on_behalf_of", "decision", "comment", "at", "context")
+
+    @admin.display(description=_("ticket"), ordering="step__ticket__number")
+    def ticket_number(self, obj):
+        return obj.step.ticket.number
+
+    @admin.display(description=_("step"), ordering="step__name")
+    def step_name(self, obj):
+        return obj.step.name
 
 
 class SentFilter(admin.SimpleListFilter):

@@ -56,3 +56,43 @@ def with_labels(kind: str | None, data: dict) -> dict:
     return {**data, "changes": {name: {**change, "label": field_label(kind, name)} if isinstance(change, dict)
                                 else change for name, change in changes.items()}}
 
+
+
+# --- Approval events (servicedesk/approvals.py) ---------------------------------------------
+
+APPROVAL_KINDS = frozenset({"approval_requested", "approval_vote", "approval_step", "approval_decided",
+                            "approval_cancelled"})
+
+
+def approval_summary(kind: str, data: dict) -> str:
+    """What an approval entry says after its actor's name, in the reader's language."""
+    from django.utils.translation import gettext as _
+
+    from .models import ApprovalPolicy
+
+    def policy(value):
+        return str(ApprovalPolicy(value).label) if value in ApprovalPolicy.values else str(value)
+
+    if kind == "approval_requested":
+        steps = ", ".join(f"{s.get('name')} ({policy(s.get('policy'))})" for s in data.get("steps") or [])
+        return _("requested approval: %(steps)s") % {"steps": steps}
+    if kind == "approval_vote":
+        params = {"step": data.get("step", ""), "name": data.get("on_behalf_of") or ""}
+        if data.get("decision") == "reject":
+            text = (_("rejected “%(step)s” for %(name)s") if params["name"] else _("rejected “%(step)s”")) % params
+        else:
+            text = (_("approved “%(step)s” for %(name)s") if params["name"] else _("approved “%(step)s”")) % params
+        return f"{text} — {data['text']}" if data.get("text") else text
+    if kind == "approval_step":
+        if data.get("outcome") == "approved":
+            return _("completed the step “%(step)s”: approved") % {"step": data.get("step", "")}
+        return _("completed the step “%(step)s”: rejected") % {"step": data.get("step", "")}
+    if kind == "approval_decided":
+        return _("decided the approval: approved") if data.get("outcome") == "approved" \
+            else _("decided the approval: rejected")
+    if kind == "approval_cancelled":
+        if data.get("superseded"):
+            return _("replaced approval round %(round)s with a new one") % {"round": data.get("round")}
+        text = _("cancelled approval round %(round)s") % {"round": data.get("round")}
+        return f"{text} — {data['reason']}" if data.get("reason") else text
+    return kind

@@ -11,7 +11,7 @@ from cmdb.api.serializers import ci_ids_field, cis_from_ids
 from servicedesk.choices import EventKind
 from servicedesk.models import Attachment, Category, Comment, TimeEntry, TimelineEntry
 from servicedesk.rendering import MAX_BODY_CHARS
-from servicedesk.timeline import note_text, with_labels
+from servicedesk.timeline import APPROVAL_KINDS, approval_summary, note_text, with_labels
 
 
 class BriefCategorySerializer(serializers.ModelSerializer):
@@ -136,4 +136,6 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
             out["data"] = with_labels(self.context.get("kind"), data)
         elif data.get("note_code"):
             out["data"] = {**data, "note": note_text(data)}
+        elif instance.kind in APPROVAL_KINDS:
+            out["data"] = {**data, "summary": approval_summary(instance.kind, data)}
         return out

@@ -3,6 +3,7 @@
 from django import template
 
 from servicedesk import approvals
+from servicedesk.timeline import approval_summary
 
 register = template.Library()
 
@@ -20,3 +21,9 @@ def approvals_waiting(context) -> int:
     """Decisions waiting for the signed-in person (one indexed count per console page)."""
     request = context.get("request")
     return approvals.pending_count(getattr(request, "user", None))
+
+
+@register.filter
+def approval_event(entry) -> str:
+    """An approval timeline entry's text in the reader's language (servicedesk.timeline)."""
+    return approval_summary(entry.kind, entry.data or {})

@@ -6,7 +6,9 @@ panel, and the ticket ViewSet mounts ``ApprovalsActionMixin``.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
 
 from esm.access import desk_required
 from servicedesk.api.approvals import ApprovalsActionMixin
@@ -22,8 +24,14 @@ def purchase_page(request, number):
     return render(request, "desk/approvals/_panel.html", approval_panel_context(ticket, request))
 
 
+class PurchaseSerializer(serializers.Serializer):
+    number = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+
+
 class PurchaseViewSet(ApprovalsActionMixin, viewsets.GenericViewSet):
     lookup_field = "number"
+    serializer_class = PurchaseSerializer
 
     def get_queryset(self):
         return tickets_visible_to(self.request.user).filter(kind="purchase")
@@ -31,5 +39,6 @@ class PurchaseViewSet(ApprovalsActionMixin, viewsets.GenericViewSet):
     def get_object(self):
         return get_object_or_404(self.get_queryset(), number=self.kwargs["number"].upper())
 
+    @extend_schema(summary="Get a purchase")
     def retrieve(self, request, number=None):
-        raise Http404
+        return Response(PurchaseSerializer(self.get_object()).data)
