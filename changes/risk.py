@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop as N_
 
 from cmdb.impact import affected_services_cached
 from cmdb.models import ConfigurationItem
@@ -38,6 +39,19 @@ CAUSED_POINTS, CAUSED_CAP = 10, 20
 EMERGENCY_POINTS = 10
 HISTORY_DAYS = 365
 LEVELS = ((60, RiskLevel.VERY_HIGH), (40, RiskLevel.HIGH), (20, RiskLevel.MEDIUM), (0, RiskLevel.LOW))
+
+# The questionnaire every installation starts with (migration changes.0003): text, explanation, the
+# risky answer, weight. Administrators edit the questions in the admin; the texts are marked for
+# translation so pages show a shipped question in the reader's language.
+DEFAULT_QUESTIONS = [
+    (N_("Was the change tested in a staging or test environment?"),
+     N_("Tested with data and load like production's."), False, 15),
+    (N_("Has the back-out plan been tested?"), N_("Someone has rolled it back before, in a test environment."),
+     False, 15),
+    (N_("Will users notice the change while it is made?"), N_("Slowness, sessions lost, features missing."), True, 10),
+    (N_("Does the change need an outage?"), N_("A service is unavailable for part of the window."), True, 15),
+    (N_("Has the team made this change before?"), N_("The same steps, on the same kind of CI."), False, 10),
+]
 
 
 @dataclass
@@ -148,6 +162,8 @@ def reason_text(reason: dict) -> str:
                         "Earlier changes on these CIs caused %(count)s incidents", params.get("count", 0)) % params
     if code == "risky_answer":
         params["answer_label"] = str(_("yes") if params.get("answer") else _("no"))
+    if code in ("risky_answer", "unanswered") and params.get("question"):
+        params["question"] = gettext(params["question"])  # a shipped question reads in the reader's language
     template = REASON_TEXTS.get(code)
     if template is None:
         return str(code)

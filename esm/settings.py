@@ -231,7 +231,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeStateEnum": "changes.choices.ChangeState",
         "ChangeRiskLevelEnum": "changes.choices.RiskLevel",
         "ImplementationOutcomeEnum": "changes.choices.ImplementationOutcome",
-        # Several processes and the approval engine have a "state": each set gets its own name.
+        # Every process has a "state": each set of states needs its own name once two are in the schema.
         "IncidentStateEnum": "incidents.choices.IncidentState",
         "IncidentTargetStateEnum": "incidents.api.serializers.TARGET_CHOICES",
         "ApprovalStepStateEnum": "servicedesk.models.ApprovalStepState",
@@ -296,6 +296,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ESM Service Desk <ser
 # --- Process settings -------------------------------------------------------------------------
 SLA_BREACHING_SOON_MINUTES = env_int("SLA_BREACHING_SOON_MINUTES", 120)  # the console's "breaching soon" queue
 INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 5)
+# How many CMDB relationships apart two changes' CIs may be and still conflict (changes/conflicts.py).
+CHANGE_CONFLICT_DEPTH = env_int("CHANGE_CONFLICT_DEPTH", 1)
 SLA_SCAN_BATCH = env_int("SLA_SCAN_BATCH", 1000)  # clocks claimed per round of the breach scan
 SLA_SCAN_BUDGET = float(os.environ.get("SLA_SCAN_BUDGET", "3"))  # seconds one beat tick may spend
 SLA_REDRIVE_AFTER = env_int("SLA_REDRIVE_AFTER", 30)  # re-queue escalations still pending after this (s)

@@ -402,3 +402,17 @@ def test_timeline_records_facts(purchase, other_agent, cab, members):
     assert kinds[0][1]["steps"] == [{"name": "CAB", "policy": "any", "threshold": None, "approvers": 3}]
     assert kinds[1][1]["on_behalf_of_id"] == members[1].pk and kinds[1][1]["decision"] == "approve"
     assert kinds[3][1] == {"round": 1, "outcome": "approved"}
+
+
+def test_each_approver_reads_the_request_in_their_language(purchase, other_agent, people,
+                                                          django_capture_on_commit_callbacks):
+    people[0].language = "ko"
+    people[0].save(update_fields=["language"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(purchase, other_agent, StepSpec("Budget", "quorum", threshold=1, users=people[:2]))
+    by_person = {m.to[0]: m for m in mail.outbox}
+    korean, english = by_person[people[0].email], by_person[people[1].email]
+    assert "승인을 요청드립니다(Budget)" in korean.subject and "정족수" in korean.body
+    assert "Your approval is requested (Budget)" in english.subject and "A quorum" in english.body
+    assert "/desk/approvals/" in english.body
