@@ -538,6 +538,23 @@ class CabRuleViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 # --- Calendar, agenda, metrics ----------------------------------------------------------------
 
 
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def _when(raw: str):
+    """An aware datetime from ISO 8601, or None; offsets beyond ±14:00 (which PostgreSQL refuses) are None."""
+    try:
+        parsed = parse_datetime(raw.strip()) if len(raw) < 40 else None
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        return timezone.make_aware(parsed)
+    offset = parsed.utcoffset()
+    return parsed if offset is not None and abs(offset) <= MAX_UTC_OFFSET else None
+
+
 def _range(request, *, default_back: timedelta, default_ahead: timedelta):
     now = timezone.now()
     values, errors = {}, {}
@@ -546,14 +563,11 @@ def _range(request, *, default_back: timedelta, default_ahead: timedelta):
         if raw is None:
             values[name] = default
             continue
-        try:
-            parsed = parse_datetime(raw.strip()) if len(raw) < 40 else None
-        except ValueError:
-            parsed = None
+        parsed = _when(raw)
         if parsed is None:
             errors[name] = [_("Give a date and time in ISO 8601, e.g. 2026-05-01T00:00:00Z.")]
         else:
-            values[name] = parsed if parsed.tzinfo else timezone.make_aware(parsed)
+            values[name] = parsed
     if not errors and values["end"] <= values["start"]:
         errors["end"] = [_("The end must be after the start.")]
     if not errors and values["end"] - values["start"] > MAX_RANGE:
@@ -691,13 +705,9 @@ class AgendaView(APIView):
         until = None
         raw = request.query_params.get("until")
         if raw:
-            try:
-                until = parse_datetime(raw.strip()) if len(raw) < 40 else None
-            except ValueError:
-                until = None
+            until = _when(raw)
             if until is None:
                 raise ValidationError({"until": [_("Give a date and time in ISO 8601.")]})
-            until = until if until.tzinfo else timezone.make_aware(until)
         urls = ChangeUrls(request)
         items = [{"number": t.number, "title": t.title, "state": t.state, "change_type": t.change.change_type,
                   "planned_start": t.change.planned_start, "planned_end": t.change.planned_end,

@@ -249,3 +249,9 @@ def test_agenda_and_metrics(agent_api, agent, make_change, cab_rules, template, 
     row = metrics["rows"][0]
     assert row["opened"] == 2 and row["implemented"] == 1 and row["success_rate"] == 1.0
     assert row["emergency_share"] == 0.0 and row["mean_lead_time_hours"] is not None
+
+
+def test_times_beyond_the_offsets_postgresql_takes_are_a_400(agent_api):
+    for path in ("cab-agenda/?until=2030-08-05T23:19:21+23:16", "calendar/?start=2030-01-01T00:00:00-15:00",
+                 "metrics/?end=2030-01-01T00:00:00+14:30"):
+        assert agent_api.get(f"{CHANGES}{path}".replace("+", "%2B")).status_code == 400
