@@ -29,6 +29,7 @@ urlpatterns = [
     path("desk/incidents/", include(("incidents.desk_urls", "desk-incidents"))),
     path("desk/cmdb/", include(("cmdb.desk_urls", "desk-cmdb"))),
     path("desk/sla/", include(("sla.desk_urls", "desk-sla"))),
+    path("desk/changes/", include(("changes.desk_urls", "desk-changes"))),
     path("desk/", include(("servicedesk.desk_urls", "desk"))),
     path("api/v1/", include("esm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
