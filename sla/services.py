@@ -271,7 +271,7 @@ def _save_escalations(definition: SlaDefinition, rules: list[dict]) -> None:
         if rule.metric and rule.metric not in Metric.values:
             errors[f"escalations.{index}.metric"] = _("Unknown metric.")
         if not isinstance(rule.threshold, int) or not 1 <= rule.threshold <= BREACH:
-            errors[f"escalations.{index}.threshold"] = _("Escalate at 1 to 100 % of the target.")
+            errors[f"escalations.{index}.threshold"] = _("Escalate at 1 to 100 percent of the target.")
         if rule.action not in EscalationAction.values:
             errors[f"escalations.{index}.action"] = _("Choose an action.")
         elif rule.action == EscalationAction.REASSIGN_TEAM and rule.team is None:
