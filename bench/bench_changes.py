@@ -27,6 +27,7 @@ import argparse
 import random
 import statistics
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bench.common import (
@@ -224,6 +225,31 @@ def run(args) -> None:
         print(f"  {name:<26} {summarise_ms(samples)}  {queries} queries")
 
 
+def under_load(args) -> None:
+    """``GET /api/v1/changes/`` (50 rows) as the incident list is measured (bench_api.py): wrk, 2 threads."""
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from bench.bench_api import run_wrk, start_gunicorn, stop_gunicorn, wait_for
+
+    print(machine_summary())
+    token = Token.objects.get_or_create(user=User.objects.get(username=BENCH_AGENT))[0].key
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_gunicorn(workers=args.workers, port=args.port, database_url=args.database_url,
+                            log_path=Path(f"/tmp/esm-bench-changes-{args.port}.log"))
+    try:
+        for name, path in (("change list, newest first", "/api/v1/changes/?page_size=50"),
+                           ("incident list, for reference", "/api/v1/incidents/?page_size=50")):
+            wait_for(base + path, token=token)
+            result = run_wrk(base + path, token=token, duration=args.duration, connections=args.connections,
+                             threads=2)
+            print(f"{name:32} {result['rps']:7.1f} req/s  p50 {result['p50_us'] / 1000:.1f} ms  "
+                  f"p99 {result['p99_us'] / 1000:.1f} ms  non-2xx {result.get('non2xx', 0)}  "
+                  f"({args.workers} sync workers, wrk -t2 -c{args.connections} -d{args.duration}s)")
+    finally:
+        stop_gunicorn(server)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_database_argument(parser)
@@ -236,6 +262,11 @@ def main():
     bench.add_argument("--repeat", type=int, default=30)
     bench.add_argument("--cis", type=int, default=50)
     bench.add_argument("--explain", action="store_true", help="Print the plan of the conflict query.")
+    load = sub.add_parser("wrk", help="the change list under gunicorn (4 sync workers), loaded with wrk")
+    load.add_argument("--workers", type=int, default=4)
+    load.add_argument("--duration", type=int, default=20)
+    load.add_argument("--connections", type=int, default=8)
+    load.add_argument("--port", type=int, default=8793)
     args = parser.parse_args()
     if "esm_bench" in args.database_url and "changes" not in args.database_url:
         args.database_url = DEFAULT_URL
@@ -244,6 +275,9 @@ def main():
     setup_django(args.database_url)
     if args.command == "generate":
         generate(args)
+    elif args.command == "wrk":
+        wait_until_quiet(args.wait_quiet)
+        under_load(args)
     else:
         wait_until_quiet(args.wait_quiet)
         run(args)
