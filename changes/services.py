@@ -20,7 +20,7 @@ from cmdb.models import ConfigurationItem
 from esm.errors import DomainError, NotPermitted
 from esm.services import service
 from servicedesk import services as desk
-from servicedesk.choices import Priority, TicketKind
+from servicedesk.choices import EventKind, Priority, TicketKind
 from servicedesk.models import ApprovalStep, ApprovalStepState, ApproverGroup, Category, Ticket, TicketCI
 from servicedesk.notifications import notify
 from servicedesk.workflow import Actor
@@ -216,6 +216,7 @@ def change_update(*, ticket: Ticket, actor: User, expected_version: int | None =
     """
     desk.require_agent(actor)
     cis = changes.pop("cis", None)
+    override_reason = (changes.pop("override_reason", "") or "").strip()
     assignment = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
     new_type = changes.pop("change_type", None)
     unknown = set(changes) - TICKET_FIELDS - CHANGE_FIELDS
@@ -259,6 +260,9 @@ def change_update(*, ticket: Ticket, actor: User, expected_version: int | None =
         reassess = _replace_cis(ticket, actor, cis) or reassess
     if reassess:
         _reassess(ticket, change)
+    moved = any(k in detail_changes for k in ("planned_start", "planned_end"))
+    if ticket.state == ChangeState.SCHEDULED and (moved or reassess):
+        _recheck_freezes(ticket, change, actor, override_reason)
     if assignment:
         team = assignment.get("team", ticket.team)
         if "assignee" in assignment:
@@ -270,6 +274,20 @@ def change_update(*, ticket: Ticket, actor: User, expected_version: int | None =
     if manager is not None and manager.pk != actor.pk:
         notify(ticket=ticket, recipients=[manager], reason="change_managed")
     return ticket
+
+
+def _recheck_freezes(ticket: Ticket, change: Change, actor: User, override_reason: str) -> None:
+    """A scheduled change whose window, CIs or service move is checked against freeze windows again,
+    as scheduling it was: a freeze needs a change manager's override, kept on the timeline."""
+    freezes = _freeze_conflicts(ticket, change)
+    if not freezes:
+        return
+    if not override_reason:
+        raise guard_failed(ticket, ChangeState.SCHEDULED, ["freeze_override"],
+                           {"freeze_windows": [f.facts for f in freezes]})
+    _require_manager(actor, _("Only change managers can override a guard."))
+    desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes={},
+                         note_code="override_freeze", note_params={"reason": override_reason})
 
 
 def _change_type(ticket: Ticket, change: Change, new_type: str) -> None:

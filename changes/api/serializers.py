@@ -259,6 +259,10 @@ class ChangeCreateSerializer(ChangeFieldsSerializer):
 
 class ChangeUpdateSerializer(ChangeFieldsSerializer):
     change_type = serializers.ChoiceField(choices=ChangeType.choices, help_text=_("Only while New."))
+    override_reason = serializers.CharField(
+        max_length=MAX_BODY_CHARS, allow_blank=True, required=False,
+        help_text=_("Change managers: move a scheduled change's window, CIs or service into a freeze window; "
+                    "recorded on the timeline."))
 
 
 class ChangeTransitionSerializer(serializers.Serializer):

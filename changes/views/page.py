@@ -92,6 +92,7 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
             item.target = state_label(data.get("target"))
             item.note = note_text(data)
         elif entry.kind == EventKind.FIELDS:
+            item.note = note_text(data) if data.get("note_code") else ""
             item.changes = [
                 (field_label(TicketKind.CHANGE, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
                 for name, change in (data.get("changes") or {}).items()

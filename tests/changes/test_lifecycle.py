@@ -223,3 +223,28 @@ def test_state_changes_notify_manager_and_implementer_after_commit(make_change, 
         callback()
     assert [m.to for m in mailoutbox] == [[manager.email]]
     assert "Assessment" in mailoutbox[0].subject
+
+
+def test_moving_a_scheduled_change_into_a_freeze_needs_an_override(agent, manager, template, window):
+    from changes.models import FreezeWindow
+
+    ticket = services.change_create(actor=agent, template=template, planned_start=window[0])
+    ticket = move(ticket, agent, S.SCHEDULED)
+    later = window[0] + timedelta(days=10)
+    FreezeWindow.objects.create(name="Quarter close", starts_at=later - timedelta(hours=1),
+                                ends_at=later + timedelta(days=1))
+    with pytest.raises(DomainError) as refused:  # rescheduled into the freeze: checked again
+        services.change_update(ticket=ticket, actor=agent, planned_start=later, planned_end=later + timedelta(hours=1))
+    assert refused.value.extra["missing"] == ["freeze_override"]
+    ticket.change.refresh_from_db()
+    assert ticket.change.planned_start == window[0], "nothing written"
+    with pytest.raises(NotPermitted):  # only change managers override
+        services.change_update(ticket=ticket, actor=agent, planned_start=later, planned_end=later + timedelta(hours=1),
+                               override_reason="Please")
+    ticket = services.change_update(ticket=ticket, actor=manager, planned_start=later,
+                                    planned_end=later + timedelta(hours=1), override_reason="Board approved")
+    entry = TimelineEntry.objects.filter(ticket=ticket, kind="fields").last()
+    assert entry.data["note_code"] == "override_freeze" and entry.data["note_params"]["reason"] == "Board approved"
+    # Moving it within clear days needs nothing.
+    clear = window[0] + timedelta(days=3)
+    services.change_update(ticket=ticket, actor=agent, planned_start=clear, planned_end=clear + timedelta(hours=1))
