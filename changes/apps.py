@@ -17,6 +17,8 @@ class ChangesConfig(AppConfig):
         from .panels import linked_changes, linked_changes_desk_panel
 
         registry.register_ticket_panel("linked_changes", linked_changes)
+        # Change managers start on their changes (servicedesk.registry.desk_landing).
+        registry.register_desk_landing("changes.manage_changes", "desk-changes:list")
         registry.register_desk_panel("linked_changes", linked_changes_desk_panel)
         for code, text in NOTES.items():
             timeline.register_note(code, text)

@@ -103,6 +103,7 @@ def test_requester_opening_the_console_lands_on_the_portal_with_a_message(client
 @pytest.mark.parametrize(("role", "landing"), [
     (roles.CONFIGURATION_MANAGER, "/desk/cmdb/"),
     (roles.SERVICE_LEVEL_MANAGER, "/desk/?queue=breaching"),
+    (roles.CHANGE_MANAGER, "/desk/changes/"),
     (roles.AGENT, "/desk/"),
     (roles.TEAM_LEAD, "/desk/"),
     (roles.ADMINISTRATOR, "/desk/"),
