@@ -212,6 +212,3 @@ class LinkForm(VersionedForm):
                                  initial=LinkRelation.ADDRESSES)
 
 
-class CIForm(DeskForm):
-    ci = forms.ModelChoiceField(queryset=ConfigurationItem.objects.all(), widget=forms.HiddenInput)
-

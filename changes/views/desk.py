@@ -18,8 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cmdb.impact import affected_services_cached
-from cmdb.models import ConfigurationItem
 from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from servicedesk.choices import TicketKind
@@ -28,11 +26,11 @@ from servicedesk.models import Ticket
 from servicedesk.queries import tickets_visible_to
 from servicedesk.registry import desk_panels_html
 from servicedesk.rendering import render_markdown
-from servicedesk.views.desk import LOOKUP_LIMIT, is_partial
+from servicedesk.views import ci_panel
 
 from .. import services
 from ..choices import ChangeState, LinkRelation
-from ..forms.desk import ChangeEditForm, ChangeTransitionForm, CIForm, LinkForm, RiskForm
+from ..forms.desk import ChangeEditForm, ChangeTransitionForm, LinkForm, RiskForm
 from . import page
 from .access import can_manage
 from .panels import approvals_context, conflicts_context, guard_texts, risk_reason_texts
@@ -41,6 +39,9 @@ from .panels import approvals_context, conflicts_context, guard_texts, risk_reas
 def stale_message() -> str:
     return _("This change was changed by someone else since you opened it. Nothing was saved: "
              "check the current values and try again.")
+
+
+NAMESPACE = "desk-changes"
 
 
 def _change(request, number: str) -> Ticket:
@@ -130,27 +131,6 @@ def offered_actions(request, ticket: Ticket, bound: ChangeTransitionForm | None 
 # --- The change page ------------------------------------------------------------------------
 
 
-def _ci_panel_context(ticket: Ticket, ci_q: str = "", ci_links=None, affected=None) -> dict:
-    if ci_links is None:  # a partial answer: read the links alone
-        ci_links = read_around(ticket, None, ci_links=True).ci_links
-    if affected is None:
-        ids = [link.ci_id for link in ci_links] + ([ticket.service_id] if ticket.service_id else [])
-        affected = affected_services_cached(ids)
-    return {
-        "ticket": ticket, "ci_links": ci_links, "affected_services": affected, "ci_q": ci_q,
-        "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q else None,
-        "can_edit": ticket.active, "limit": LOOKUP_LIMIT,
-    }
-
-
-def _cis_matching(text: str, ticket: Ticket):
-    text = (text or "").strip()[:100]
-    if not text or "\x00" in text:
-        return ConfigurationItem.objects.none()
-    return (ConfigurationItem.objects.operational().filter(name__icontains=text)
-            .exclude(ticket_links__ticket=ticket).select_related("ci_class").order_by("name")[:LOOKUP_LIMIT])
-
-
 def render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: str = "", **bound) -> HttpResponse:
     """The change page; ``bound`` replaces a blank form by the person's submitted one (with its errors)."""
     data = page.read_page(ticket, request.user)
@@ -176,7 +156,7 @@ def render_detail(request, ticket: Ticket, *, status: int = 200, open_panel: str
         "is_manager": manager,
         "description_html": render_markdown(ticket.description),
         **data,
-        **_ci_panel_context(ticket, ci_q, data["ci_links"], data["affected_services"]),
+        **ci_panel.ci_panel_context(NAMESPACE, ticket, ci_q, data["ci_links"], data["affected_services"]),
         **approvals_context(ticket, request),
         **conflicts_context(ticket),
         "extension_panels": desk_panels_html(ticket, request),
@@ -369,49 +349,18 @@ def change_unlink(request, number: str):
 @desk_required
 @require_GET
 def ci_search(request, number: str):
-    ticket = _change(request, number)
-    ci_q = request.GET.get("ci_q", "")
-    return render(request, "desk/changes/_ci_results.html", {
-        "ticket": ticket, "ci_q": ci_q, "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q.strip() else None,
-        "limit": LOOKUP_LIMIT,
-    })
-
-
-def _ci_action(request, number: str, call, success: str) -> HttpResponse:
-    ticket = _change(request, number)
-    form = CIForm(request.POST)
-    error = None
-    if not form.is_valid():
-        error = _("Choose a configuration item from the list.")
-    else:
-        try:
-            with transaction.atomic():
-                call(ticket, form.cleaned_data["ci"])
-        except DomainError as exc:
-            error = exc.detail
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    if is_partial(request, "ci-panel"):
-        response = render(request, "desk/changes/_ci_panel.html", {**_ci_panel_context(ticket), "error": error})
-        if error is None:
-            response["HX-Trigger"] = "timeline-changed"
-        return response
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, success)
-    return redirect(detail_url(ticket, "cis"))
+    return ci_panel.ci_search(request, NAMESPACE, _change(request, number))
 
 
 @desk_required
 @require_POST
 def ci_link(request, number: str):
-    return _ci_action(request, number, lambda ticket, ci: services.change_link_cis(
-        ticket=ticket, actor=request.user, cis=[ci]), _("Configuration item linked."))
+    return ci_panel.ci_action(request, NAMESPACE, _change(request, number), lambda ticket, ci: (
+        services.change_link_cis(ticket=ticket, actor=request.user, cis=[ci])), _("Configuration item linked."))
 
 
 @desk_required
 @require_POST
 def ci_unlink(request, number: str):
-    return _ci_action(request, number, lambda ticket, ci: services.change_unlink_ci(
-        ticket=ticket, actor=request.user, ci=ci), _("Configuration item unlinked."))
+    return ci_panel.ci_action(request, NAMESPACE, _change(request, number), lambda ticket, ci: (
+        services.change_unlink_ci(ticket=ticket, actor=request.user, ci=ci)), _("Configuration item unlinked."))

@@ -215,9 +215,6 @@ class CommentForm(DeskForm):
         return self.cleaned_data["visibility"] == "public"
 
 
-class CIForm(DeskForm):
-    ci = forms.ModelChoiceField(queryset=ConfigurationItem.objects.all(), widget=forms.HiddenInput)
-
 
 class IncidentCreateForm(DeskForm):
     """Open an incident on behalf of a caller. The requester comes from a search (``requester_q``)."""

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,8 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import can_manage_major_incidents
-from cmdb.impact import affected_services_cached
-from cmdb.models import ConfigurationItem
 from esm.access import desk_required
 from esm.errors import DomainError, StaleVersion, TransitionNotAllowed
 from esm.widgets import options_html
@@ -31,13 +28,13 @@ from servicedesk.detail import read_around
 from servicedesk.models import Ticket
 from servicedesk.registry import desk_panels_html, state_of
 from servicedesk.rendering import render_markdown
+from servicedesk.views import ci_panel
 from servicedesk.views.desk import LOOKUP_LIMIT, assignee_groups, is_partial, users_matching
 from servicedesk.workflow import State
 
 from .. import services
 from ..forms.desk import (
     AssignForm,
-    CIForm,
     CommentForm,
     EscalateForm,
     IncidentCreateForm,
@@ -58,6 +55,9 @@ MAX_CHILDREN_SHOWN = 50
 def stale_message() -> str:
     return _("This incident was changed by someone else since you opened it. Nothing was saved: "
              "check the current values and try again.")
+
+
+NAMESPACE = "desk-incidents"
 
 
 def _incident(request, number: str) -> Ticket:
@@ -117,33 +117,6 @@ def _transition_actions(request, ticket: Ticket, bound: TransitionForm | None) -
             actions.append(TransitionAction(transition, _transition_form(target=transition.target,
                                                                          version=ticket.version)))
     return actions
-
-
-def _cis_matching(text: str, ticket: Ticket):
-    """Operational CIs whose name contains ``text``, not yet linked to ``ticket``; at most LOOKUP_LIMIT."""
-    text = (text or "").strip()[:100]
-    if not text or "\x00" in text:
-        return ConfigurationItem.objects.none()
-    # Substring on the name; the CMDB issue brings a trigram index for this.
-    return (ConfigurationItem.objects.operational().filter(name__icontains=text)
-            .exclude(ticket_links__ticket=ticket).select_related("ci_class").order_by("name")[:LOOKUP_LIMIT])
-
-
-def _ci_panel_context(ticket: Ticket, ci_q: str = "", ci_links=None, affected=None) -> dict:
-    if ci_links is None:  # a partial answer: read the links alone
-        ci_links = read_around(ticket, None, ci_links=True).ci_links
-    if affected is None:
-        ids = [link.ci_id for link in ci_links] + ([ticket.service_id] if ticket.service_id else [])
-        affected = affected_services_cached(ids)
-    return {
-        "ticket": ticket,
-        "ci_links": ci_links,
-        "affected_services": affected,
-        "ci_q": ci_q,
-        "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q else None,
-        "can_edit": ticket.active,
-        "limit": LOOKUP_LIMIT,
-    }
 
 
 def _team_id(value) -> int | None:
@@ -228,7 +201,7 @@ def _detail_context(request, ticket: Ticket, around, *, open_panel: str, **bound
         **data,
         "description_html": render_markdown(ticket.description),
         "open_panel": open_panel,
-        **_ci_panel_context(ticket, ci_q, data["ci_links"], data["affected_services"]),
+        **ci_panel.ci_panel_context(NAMESPACE, ticket, ci_q, data["ci_links"], data["affected_services"]),
     }
 
 
@@ -465,53 +438,21 @@ def incident_comment(request, number: str):
 @desk_required
 @require_GET
 def ci_search(request, number: str):
-    ticket = _incident(request, number)
-    ci_q = request.GET.get("ci_q", "")
-    return render(request, "desk/incidents/_ci_results.html", {
-        "ticket": ticket, "ci_q": ci_q, "ci_results": list(_cis_matching(ci_q, ticket)) if ci_q.strip() else None,
-        "limit": LOOKUP_LIMIT,
-    })
-
-
-def _ci_action(request, number: str, call, success: str) -> HttpResponse:
-    ticket = _incident(request, number)
-    form = CIForm(request.POST)
-    error = None
-    if not form.is_valid():
-        error = _("Choose a configuration item from the list.")
-    else:
-        try:
-            with transaction.atomic():
-                call(ticket, form.cleaned_data["ci"])
-        except DomainError as exc:
-            error = exc.detail
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    if is_partial(request, "ci-panel"):
-        response = render(request, "desk/incidents/_ci_panel.html",
-                          {**_ci_panel_context(ticket), "error": error, "limit": LOOKUP_LIMIT})
-        if error is None:
-            response["HX-Trigger"] = "timeline-changed"
-        return response
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, success)
-    return redirect(_detail_url(ticket, "cis"))
+    return ci_panel.ci_search(request, NAMESPACE, _incident(request, number))
 
 
 @desk_required
 @require_POST
 def ci_link(request, number: str):
-    return _ci_action(request, number, lambda ticket, ci: desk_services.ticket_link_cis(
-        ticket=ticket, actor=request.user, cis=[ci]), _("Configuration item linked."))
+    return ci_panel.ci_action(request, NAMESPACE, _incident(request, number), lambda ticket, ci: (
+        desk_services.ticket_link_cis(ticket=ticket, actor=request.user, cis=[ci])), _("Configuration item linked."))
 
 
 @desk_required
 @require_POST
 def ci_unlink(request, number: str):
-    return _ci_action(request, number, lambda ticket, ci: desk_services.ticket_unlink_ci(
-        ticket=ticket, actor=request.user, ci=ci), _("Configuration item unlinked."))
+    return ci_panel.ci_action(request, NAMESPACE, _incident(request, number), lambda ticket, ci: (
+        desk_services.ticket_unlink_ci(ticket=ticket, actor=request.user, ci=ci)), _("Configuration item unlinked."))
 
 
 # --- Opening on behalf of a caller ----------------------------------------------------------
