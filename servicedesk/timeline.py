@@ -6,8 +6,11 @@ request that shows them.
 """
 
 import contextlib
+import hashlib
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from . import registry
 from .models import Ticket
@@ -96,3 +99,54 @@ def approval_summary(kind: str, data: dict) -> str:
         text = _("cancelled approval round %(round)s") % {"round": data.get("round")}
         return f"{text} — {data['reason']}" if data.get("reason") else text
     return kind
+
+
+# --- Entries as HTML ------------------------------------------------------------------------
+# A timeline entry never changes once written; its HTML depends only on the entry, the language,
+# the time zone, the actor's name, whether the requester wrote it and which of its attachments
+# still exist. Rendered once, it is kept in the cache under exactly those inputs (one round trip
+# a page). Every process's page renders its entries through this, with its own entry template.
+
+ENTRY_TTL = 24 * 3600
+
+
+def _entry_key(item, ticket, template: str) -> str:
+    entry = item.entry
+    parts = (template, entry.pk, get_language(), timezone.get_current_timezone_name(),
+             entry.actor.display_name if entry.actor else "",
+             entry.comment.author_id == ticket.requester_id if entry.comment else "",
+             [a.pk for a in item.attachments], item.attachment.pk if item.attachment else "")
+    return "timeline:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def entries_html(items: list, ticket, template: str) -> list[str]:
+    """Each item's HTML (``template`` with ``item`` and ``ticket``), from the cache where kept.
+
+    Items carry ``entry``, ``attachments``, ``attachment`` and ``body_html`` (comment bodies are
+    rendered from Markdown only for entries not found in the cache).
+    """
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from .rendering import render_markdown
+
+    keys = [_entry_key(item, ticket, template) for item in items]
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - without the cache every entry is rendered
+        found = {}
+    missing = {}
+    out = []
+    for key, item in zip(keys, items, strict=True):
+        html = found.get(key)
+        if html is None:
+            if item.entry.comment_id and item.entry.comment is not None:
+                item.body_html = render_markdown(item.entry.comment.body)
+            html = render_to_string(template, {"item": item, "ticket": ticket})
+            missing[key] = html
+        out.append(mark_safe(html))  # noqa: S308 - rendered by the template above
+    if missing:
+        with contextlib.suppress(Exception):
+            cache.set_many(missing, ENTRY_TTL)
+    return out

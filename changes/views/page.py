@@ -4,16 +4,9 @@ everything around it (people, CIs, links, the newest timeline entries), the affe
 the CMDB's cache, and the panels of the change domain (conflicts) and of the approval engine.
 """
 
-import contextlib
-import hashlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -23,8 +16,7 @@ from servicedesk.choices import EventKind, TicketKind
 from servicedesk.detail import TimelinePage, build, read_around, ticket_row, timeline_page_from, timeline_page_reads
 from servicedesk.models import Attachment, Ticket
 from servicedesk.registry import state_of
-from servicedesk.rendering import render_markdown
-from servicedesk.timeline import field_label, note_text
+from servicedesk.timeline import entries_html, field_label, note_text
 from servicedesk.workflow import State
 
 from ..choices import ChangeReason, ChangeType, ImplementationOutcome, LinkRelation, RiskLevel
@@ -103,45 +95,14 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
     return items
 
 
-ENTRY_TTL = 24 * 3600
-
-
-def _entry_key(item: TimelineItem, ticket: Ticket) -> str:
-    # An entry never changes once written: its HTML depends on these inputs only.
-    entry = item.entry
-    parts = (entry.pk, get_language(), timezone.get_current_timezone_name(),
-             entry.actor.display_name if entry.actor else "", [a.pk for a in item.attachments],
-             item.attachment.pk if item.attachment else "")
-    return "chg-timeline:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
-def timeline_html(items: list[TimelineItem], ticket: Ticket) -> list[str]:
-    keys = [_entry_key(item, ticket) for item in items]
-    try:
-        found = cache.get_many(keys)
-    except Exception:  # noqa: BLE001 - without the cache every entry is rendered
-        found = {}
-    missing = {}
-    out = []
-    for key, item in zip(keys, items, strict=True):
-        html = found.get(key)
-        if html is None:
-            if item.entry.comment_id and item.entry.comment is not None:
-                item.body_html = render_markdown(item.entry.comment.body)
-            html = render_to_string("desk/changes/_timeline_entry.html", {"item": item, "ticket": ticket})
-            missing[key] = html
-        out.append(mark_safe(html))  # noqa: S308 - rendered by the template above
-    if missing:
-        with contextlib.suppress(Exception):
-            cache.set_many(missing, ENTRY_TTL)
-    return out
+ENTRY_TEMPLATE = "desk/changes/_timeline_entry.html"
 
 
 def timeline_context(ticket: Ticket, page: TimelinePage) -> dict:
     older_url = None
     if page.older is not None:
         older_url = reverse("desk-changes:timeline", args=[ticket.number]) + f"?before={page.older}"
-    return {"timeline": timeline_html(timeline_items(page), ticket), "timeline_older_url": older_url}
+    return {"timeline": entries_html(timeline_items(page), ticket, ENTRY_TEMPLATE), "timeline_older_url": older_url}
 
 
 def older_timeline(ticket: Ticket, before: int | None) -> dict:
