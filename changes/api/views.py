@@ -400,6 +400,32 @@ class TemplateViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 ID_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
 
+class ServiceWritesMixin:
+    """Create, edit (PATCH) and delete through the app's save and delete services (rule 1):
+    ``save_service(actor=…, <instance_argument>=…, **fields)`` and ``delete_service``."""
+
+    save_service = delete_service = None
+    instance_argument = ""
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = self.save_service(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        instance = self.get_object()
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        saved = self.save_service(actor=request.user, **{self.instance_argument: instance},
+                                  **serializer.validated_data)
+        return Response(self.get_serializer(saved).data)
+
+    def destroy(self, request, pk=None):
+        self.delete_service(actor=request.user, **{self.instance_argument: self.get_object()})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema_view(
     list=extend_schema(summary="List freeze windows", responses={200: FreezeWindowSerializer(many=True),
                                                                  **LIST_ERRORS}),
@@ -412,7 +438,8 @@ ID_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH)
     destroy=extend_schema(summary="Delete a freeze window (change managers)", parameters=[ID_PATH],
                           responses={204: None, **error_responses(401, 403, 404)}),
 )
-class FreezeWindowViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FreezeWindowViewSet(ServiceWritesMixin, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          viewsets.GenericViewSet):
     serializer_class = FreezeWindowSerializer
     permission_classes = [IsDeskStaff]
     pagination_class = KeysetPagination
@@ -421,25 +448,12 @@ class FreezeWindowViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModel
     filter_backends: list = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    save_service = staticmethod(services.freeze_window_save)
+    delete_service = staticmethod(services.freeze_window_delete)
+    instance_argument = "window"
+
     def get_queryset(self):
         return FreezeWindow.objects.all()
-
-    def create(self, request):
-        serializer = FreezeWindowSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        window = services.freeze_window_save(actor=request.user, **serializer.validated_data)
-        return Response(FreezeWindowSerializer(window).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        window = self.get_object()
-        serializer = FreezeWindowSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        window = services.freeze_window_save(actor=request.user, window=window, **serializer.validated_data)
-        return Response(FreezeWindowSerializer(window).data)
-
-    def destroy(self, request, pk=None):
-        services.freeze_window_delete(actor=request.user, window=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- CABs: approver groups and rules ------------------------------------------------------------
@@ -505,7 +519,8 @@ class ApproverGroupViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveMode
     destroy=extend_schema(summary="Delete a CAB rule (change managers)", parameters=[ID_PATH],
                           responses={204: None, **error_responses(401, 403, 404)}),
 )
-class CabRuleViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CabRuleViewSet(ServiceWritesMixin, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
     serializer_class = CabRuleSerializer
     permission_classes = [IsDeskStaff]
     pagination_class = KeysetPagination
@@ -514,25 +529,12 @@ class CabRuleViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     filter_backends: list = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    save_service = staticmethod(services.cab_rule_save)
+    delete_service = staticmethod(services.cab_rule_delete)
+    instance_argument = "rule"
+
     def get_queryset(self):
         return CabRule.objects.all()
-
-    def create(self, request):
-        serializer = CabRuleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        rule = services.cab_rule_save(actor=request.user, **serializer.validated_data)
-        return Response(CabRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        rule = self.get_object()
-        serializer = CabRuleSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        rule = services.cab_rule_save(actor=request.user, rule=rule, **serializer.validated_data)
-        return Response(CabRuleSerializer(rule).data)
-
-    def destroy(self, request, pk=None):
-        services.cab_rule_delete(actor=request.user, rule=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Calendar, agenda, metrics ----------------------------------------------------------------
