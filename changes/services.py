@@ -475,14 +475,23 @@ def _review_missing(change: Change, outcome: str, review_notes: str) -> list[str
 @service
 def change_transition(*, ticket: Ticket, actor: User | None, to: str, expected_version: int | None = None,
                       reason: str = "", override_reason: str = "", outcome: str = "", review_notes: str = "",
-                      roles: set[Actor] | None = None, note_code: str = "", note_params: dict | None = None) -> Ticket:
+                      roles: set[Actor] | None = None, note_code: str = "", note_params: dict | None = None,
+                      planned_start=None, planned_end=None) -> Ticket:
     """Move a change along its type's workflow, after the guards of the target state.
 
     ``override_reason`` lets a change manager start an implementation without authorisation or
     before its window, or schedule in a freeze window; the reason is kept on the timeline.
     ``outcome`` is required to finish the implementation; closing needs the review (``outcome``
-    and ``review_notes`` now or recorded before).
+    and ``review_notes`` now or recorded before). Moving to Scheduled may bring the planned window
+    (``planned_start``, ``planned_end``): it is recorded with the move, both or neither.
     """
+    if to == ChangeState.SCHEDULED and (planned_start or planned_end):
+        current = Change.objects.get(pk=ticket.pk)
+        window = {name: value for name, value in (("planned_start", planned_start), ("planned_end", planned_end))
+                  if value and value != getattr(current, name)}
+        if window:
+            ticket = change_update(ticket=ticket, actor=actor, expected_version=expected_version, **window)
+            expected_version = ticket.version
     ticket, change = _lock(ticket, expected_version)
     workflow = workflow_of(change.change_type)
     roles = roles if roles is not None else desk.actor_roles(ticket=ticket, actor=actor)

@@ -265,6 +265,9 @@ class ChangeUpdateSerializer(ChangeFieldsSerializer):
                     "recorded on the timeline."))
 
 
+WINDOW_WITH_MOVE = _("Moving to Scheduled: the planned window, set with the move.")
+
+
 class ChangeTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=ChangeState.choices, help_text=_("The target state."))
     reason = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, default="",
@@ -277,6 +280,8 @@ class ChangeTransitionSerializer(serializers.Serializer):
                                       help_text=_("Required to finish the implementation (to Review)."))
     review_notes = serializers.CharField(max_length=MAX_BODY_CHARS, allow_blank=True, default="",
                                          help_text=_("Lessons learned: required to close (unless recorded)."))
+    planned_start = serializers.DateTimeField(required=False, allow_null=True, help_text=WINDOW_WITH_MOVE)
+    planned_end = serializers.DateTimeField(required=False, allow_null=True, help_text=WINDOW_WITH_MOVE)
 
 
 class ReviewSerializer(serializers.Serializer):

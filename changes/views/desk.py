@@ -268,16 +268,10 @@ def change_transition(request, number: str):
     form = _transition_form(request.POST, target=target)
 
     def move(d):
-        version = d["version"]
-        change = ticket.change
-        window = {k: d[k] for k in ("planned_start", "planned_end") if d.get(k) and d[k] != getattr(change, k)}
-        if window and target == ChangeState.SCHEDULED:
-            # The window the person gave and the move are one decision: both or neither (the view's atomic).
-            version = services.change_update(ticket=ticket, actor=request.user, expected_version=version,
-                                              **window).version
         services.change_transition(
-            ticket=ticket, actor=request.user, to=target, expected_version=version, reason=d["reason"],
-            override_reason=d["override_reason"], outcome=d["outcome"], review_notes=d["review_notes"])
+            ticket=ticket, actor=request.user, to=target, expected_version=d["version"], reason=d["reason"],
+            override_reason=d["override_reason"], outcome=d["outcome"], review_notes=d["review_notes"],
+            planned_start=d.get("planned_start"), planned_end=d.get("planned_end"))
 
     label = offered["label"] if offered else target
     return _act(request, ticket, form, "transition_form", move, success=_("%(action)s: done.") % {"action": label})

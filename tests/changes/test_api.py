@@ -255,3 +255,21 @@ def test_times_beyond_the_offsets_postgresql_takes_are_a_400(agent_api):
     for path in ("cab-agenda/?until=2030-08-05T23:19:21+23:16", "calendar/?start=2030-01-01T00:00:00-15:00",
                  "metrics/?end=2030-01-01T00:00:00+14:30"):
         assert agent_api.get(f"{CHANGES}{path}".replace("+", "%2B")).status_code == 400
+
+
+def test_scheduling_through_the_api_sets_the_window_with_the_move(agent, template):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from changes import services as change_services
+    from tests.conftest import api_client_for
+
+    ticket = change_services.change_create(actor=agent, template=template)
+    start = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    client = api_client_for(agent)
+    body = {"to": "scheduled", "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=1)).isoformat()}
+    response = client.post(f"/api/v1/changes/{ticket.number}/transition/", body, format="json")
+    assert response.status_code == 200, response.content
+    ticket.change.refresh_from_db()
+    assert ticket.change.planned_start == start and response.json()["state"] == "scheduled"
