@@ -31,6 +31,7 @@ class Person:
     time_zone: str = "Europe/London"
     superuser: bool = False
     documented: bool = True  # listed among the demo logins
+    manager: str = ""  # username of their line manager (approves their service requests)
 
 
 KO, SEOUL = "ko", "Asia/Seoul"
@@ -53,12 +54,14 @@ PEOPLE = [
            language=KO, time_zone=SEOUL),
     Person("config", "Omar", "Haddad", roles.CONFIGURATION_MANAGER, "Configuration manager (Network team)"),
     Person("slm", "Sophie", "Martin", roles.SERVICE_LEVEL_MANAGER, "Service level manager"),
+    Person("catalog", "Clara", "Yoon", roles.CATALOG_MANAGER, "Catalog manager: the service catalog editor"),
+    Person("knowledge", "Kevin", "Jung", roles.KNOWLEDGE_MANAGER, "Knowledge manager: reviews and publishes articles"),
     Person("alice", "Alice", "Kim", roles.REQUESTER, "Requester in Finance, which shares tickets: sees "
-           "her colleagues' tickets too", organisation="Finance"),
+           "her colleagues' tickets too", organisation="Finance", manager="chris"),
     Person("bob", "Bob", "Lee", roles.REQUESTER, "Requester in Sales: sees only his own tickets",
-           organisation="Sales"),
+           organisation="Sales", manager="emma"),
     Person("minji", "김민지", "", roles.REQUESTER, "Requester in 연구소 R&D, Korean interface",
-           organisation="연구소 R&D", language=KO, time_zone=SEOUL),
+           organisation="연구소 R&D", language=KO, time_zone=SEOUL, manager="seojun"),
     # The other people in the story: same password, not needed for a first look.
     Person("netops", "박지수", "", roles.AGENT, "Network agent and team lead", language=KO, time_zone=SEOUL,
            documented=False),
@@ -67,10 +70,10 @@ PEOPLE = [
            documented=False),
     Person("chris", "Chris", "Evans", roles.REQUESTER, organisation="Finance", documented=False),
     Person("haeun", "박하은", "", roles.REQUESTER, organisation="Finance", language=KO, time_zone=SEOUL,
-           documented=False),
+           documented=False, manager="chris"),
     Person("emma", "Emma", "Schmidt", roles.REQUESTER, organisation="Sales", time_zone="Europe/Berlin",
            documented=False),
-    Person("tom", "Tom", "Novak", roles.REQUESTER, organisation="Sales", documented=False),
+    Person("tom", "Tom", "Novak", roles.REQUESTER, organisation="Sales", documented=False, manager="emma"),
     Person("seojun", "이서준", "", roles.REQUESTER, organisation="연구소 R&D", language=KO, time_zone=SEOUL,
            documented=False),
 ]
@@ -99,6 +102,7 @@ def seed(created: Counter) -> tuple[dict[str, User], dict[str, Team]]:
 
     everyone = [*PEOPLE, MONITORING]
     existing = set(User.objects.filter(username__in=[p.username for p in everyone]).values_list("username", flat=True))
+    managers = {p.username: p.manager for p in everyone if p.manager}
     # Hash once (a hash takes half a second); passwords are only set on accounts created now.
     password = make_password(DEMO_PASSWORD) if len(existing) < len(everyone) else None
     people = {}
@@ -111,6 +115,10 @@ def seed(created: Counter) -> tuple[dict[str, User], dict[str, Team]]:
             roles=[person.role],
         )
         created["people"] += person.username not in existing
+    for username, manager in managers.items():
+        if people[username].manager_id is None:
+            User.objects.filter(pk=people[username].pk).update(manager=people[manager])
+            people[username].manager = people[manager]
 
     existing = set(Team.objects.filter(name__in=TEAMS).values_list("name", flat=True))
     teams = {}

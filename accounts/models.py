@@ -67,6 +67,11 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, blank=True, choices=[("en", "English"), ("ko", "한국어")]
     )
+    # Line manager: approves their reports' service requests (catalog approval rules).
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="reports",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -14,6 +14,8 @@ CHANGE_MANAGER = "Change manager"
 CAB_MEMBER = "CAB member"
 CONFIGURATION_MANAGER = "Configuration manager"
 SERVICE_LEVEL_MANAGER = "Service level manager"
+CATALOG_MANAGER = "Catalog manager"
+KNOWLEDGE_MANAGER = "Knowledge manager"
 ADMINISTRATOR = "Administrator"
 
 ROLE_LABELS = {
@@ -25,6 +27,8 @@ ROLE_LABELS = {
     CAB_MEMBER: _("CAB member"),
     CONFIGURATION_MANAGER: _("Configuration manager"),
     SERVICE_LEVEL_MANAGER: _("Service level manager"),
+    CATALOG_MANAGER: _("Catalog manager"),
+    KNOWLEDGE_MANAGER: _("Knowledge manager"),
     ADMINISTRATOR: _("Administrator"),
 }
 
@@ -33,6 +37,14 @@ WORK_TICKETS = "servicedesk.work_ticket"
 VIEW_ALL_TICKETS = "servicedesk.view_all_tickets"
 MANAGE_MAJOR_INCIDENTS = "incidents.manage_major_incident"
 MANAGE_CHANGES = "changes.manage_changes"
+# Categories, items, forms, task templates and approval rules of the service catalog.
+MANAGE_CATALOG = "catalog.manage_catalog"
+# Problem records' lifecycle, root-cause analysis, the known-error database and problem candidates.
+MANAGE_PROBLEMS = "problems.manage_problems"
+# Knowledge bases, publishing and retiring articles.
+MANAGE_KNOWLEDGE = "knowledge.manage_knowledge"
+# Satisfaction results (CSAT) and the low-score queue.
+VIEW_SATISFACTION = "surveys.view_satisfaction"
 # Record an approval decision for another approver (servicedesk/approvals.py); a group's chair may
 # do so for its members without it.
 DECIDE_FOR_OTHERS = "servicedesk.decide_for_others"
@@ -41,13 +53,16 @@ DESK_PERMISSIONS = [WORK_TICKETS, VIEW_ALL_TICKETS]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REQUESTER: [],
     AGENT: DESK_PERMISSIONS,
-    TEAM_LEAD: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS],
-    PROBLEM_MANAGER: DESK_PERMISSIONS,
+    TEAM_LEAD: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, VIEW_SATISFACTION],
+    PROBLEM_MANAGER: [*DESK_PERMISSIONS, MANAGE_PROBLEMS],
     CHANGE_MANAGER: [*DESK_PERMISSIONS, MANAGE_CHANGES],
     CAB_MEMBER: DESK_PERMISSIONS,
     CONFIGURATION_MANAGER: DESK_PERMISSIONS,
-    SERVICE_LEVEL_MANAGER: DESK_PERMISSIONS,
-    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, MANAGE_CHANGES, DECIDE_FOR_OTHERS],
+    SERVICE_LEVEL_MANAGER: [*DESK_PERMISSIONS, VIEW_SATISFACTION],
+    CATALOG_MANAGER: [*DESK_PERMISSIONS, MANAGE_CATALOG],
+    KNOWLEDGE_MANAGER: [*DESK_PERMISSIONS, MANAGE_KNOWLEDGE],
+    ADMINISTRATOR: [*DESK_PERMISSIONS, MANAGE_MAJOR_INCIDENTS, MANAGE_CHANGES, DECIDE_FOR_OTHERS,
+                    MANAGE_CATALOG, MANAGE_PROBLEMS, MANAGE_KNOWLEDGE, VIEW_SATISFACTION],
 }
 
 
@@ -64,6 +79,26 @@ def can_manage_major_incidents(user) -> bool:
 def can_manage_changes(user) -> bool:
     """Change managers and administrators: templates, freeze windows, CAB rules and guard overrides."""
     return bool(can_work_tickets(user) and user.has_perm(MANAGE_CHANGES))
+
+
+def can_manage_catalog(user) -> bool:
+    """Catalog managers and administrators: the catalog editor."""
+    return bool(can_work_tickets(user) and user.has_perm(MANAGE_CATALOG))
+
+
+def can_manage_problems(user) -> bool:
+    """Problem managers and administrators: problem lifecycle, known errors, candidates."""
+    return bool(can_work_tickets(user) and user.has_perm(MANAGE_PROBLEMS))
+
+
+def can_manage_knowledge(user) -> bool:
+    """Knowledge managers and administrators: knowledge bases, publishing and retiring articles."""
+    return bool(can_work_tickets(user) and user.has_perm(MANAGE_KNOWLEDGE))
+
+
+def can_view_satisfaction(user) -> bool:
+    """Team leads, service level managers and administrators: CSAT results and low scores."""
+    return bool(can_work_tickets(user) and user.has_perm(VIEW_SATISFACTION))
 
 
 def sync_roles(apps) -> None:

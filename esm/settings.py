@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "incidents",
     "problems",
     "changes",
+    "catalog",
+    "knowledge",
+    "surveys",
     "sla",
 ]
 

@@ -8,14 +8,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as accounts_views
 from accounts.forms import LoginForm
+from catalog import portal_urls as catalog_portal_urls
+from catalog import request_portal_urls
 from incidents import portal_urls as incident_portal_urls
+from knowledge import portal_urls as knowledge_portal_urls
+from problems import portal_urls as problem_portal_urls
 from servicedesk import portal_urls as portal_shell_urls
 from servicedesk.views import files
+from surveys import portal_urls as survey_portal_urls
 
 from . import views
 
 # The portal is one namespace: the service desk's shell plus each process app's pages.
-portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatterns]
+portal_patterns = [*portal_shell_urls.urlpatterns, *incident_portal_urls.urlpatterns,
+                   *catalog_portal_urls.urlpatterns, *request_portal_urls.urlpatterns,
+                   *problem_portal_urls.urlpatterns, *knowledge_portal_urls.urlpatterns,
+                   *survey_portal_urls.urlpatterns]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,6 +38,11 @@ urlpatterns = [
     path("desk/cmdb/", include(("cmdb.desk_urls", "desk-cmdb"))),
     path("desk/sla/", include(("sla.desk_urls", "desk-sla"))),
     path("desk/changes/", include(("changes.desk_urls", "desk-changes"))),
+    path("desk/catalog/", include(("catalog.desk_urls", "desk-catalog"))),
+    path("desk/requests/", include(("catalog.request_desk_urls", "desk-requests"))),
+    path("desk/problems/", include(("problems.desk_urls", "desk-problems"))),
+    path("desk/knowledge/", include(("knowledge.desk_urls", "desk-knowledge"))),
+    path("desk/surveys/", include(("surveys.desk_urls", "desk-surveys"))),
     path("desk/", include(("servicedesk.desk_urls", "desk"))),
     path("api/v1/", include("esm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

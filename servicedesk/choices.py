@@ -7,6 +7,8 @@ class TicketKind(models.TextChoices):
     REQUEST = "request", _("Service request")
     PROBLEM = "problem", _("Problem")
     CHANGE = "change", _("Change")
+    TASK = "task", _("Request task")
+    KNOWLEDGE_TASK = "knowledge_task", _("Knowledge task")
 
 
 # Each process's number prefix is part of its registration (servicedesk/registry.py).

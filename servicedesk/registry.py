@@ -269,3 +269,29 @@ def desk_landing(user) -> str | None:
 
 def desk_landing_url(user) -> str:
     return desk_landing(user) or reverse("desk:queue")
+
+
+# Self-help suggestions ("deflection"): while a requester describes a problem on the portal (the
+# report form, the catalog search), each source offers what might answer it — knowledge articles,
+# known errors' public workarounds. A source is fn(text, user, limit) -> list[Suggestion], returning
+# only what that person may read, best first; the portal merges the sources by score.
+@dataclass(frozen=True)
+class Suggestion:
+    source: str  # the registered source name, e.g. "article", "known_error"
+    ident: str  # the suggested object's id within its source (counted when viewed)
+    title: str
+    snippet: str  # safe HTML: an excerpt with the matched words in <mark>
+    url: str  # the portal page that shows it in full
+    score: float  # comparable across sources: 0..1
+
+
+SuggestionSource = Callable[[str, object, int], list[Suggestion]]
+_SUGGESTION_SOURCES: dict[str, SuggestionSource] = {}
+
+
+def register_suggestion_source(name: str, fn: SuggestionSource) -> None:
+    _SUGGESTION_SOURCES[name] = fn
+
+
+def suggestion_sources() -> dict[str, SuggestionSource]:
+    return dict(_SUGGESTION_SOURCES)

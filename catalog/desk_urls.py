@@ -1,0 +1,3 @@
+"""Console pages of the catalog editor (namespace ``desk-catalog``, under /desk/catalog/)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Portal pages of the catalog: browse, search, an item's order form (joined into ``portal``)."""
+
+urlpatterns = []

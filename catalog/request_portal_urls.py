@@ -1,0 +1,3 @@
+"""Portal pages of a person's requests (joined into ``portal``)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Portal pages of the knowledge app (joined into ``portal``)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Console pages of the problems app (namespace ``desk-problems``, under /desk/problems/)."""
+
+urlpatterns = []

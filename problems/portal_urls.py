@@ -1,0 +1,3 @@
+"""Portal pages of the problems app (joined into ``portal``)."""
+
+urlpatterns = []

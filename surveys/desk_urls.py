@@ -1,0 +1,3 @@
+"""Console pages of the surveys app (namespace ``desk-surveys``, under /desk/surveys/)."""
+
+urlpatterns = []

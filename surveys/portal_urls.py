@@ -1,0 +1,3 @@
+"""Portal pages of the surveys app (joined into ``portal``)."""
+
+urlpatterns = []
