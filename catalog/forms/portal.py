@@ -71,6 +71,14 @@ def _field(question, people: list) -> forms.Field:
     return forms.FileField(widget=forms.ClearableFileInput(attrs=attrs))
 
 
+def _style(widget) -> None:
+    """Bootstrap classes; radios and check boxes are laid out by the template."""
+    if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.HiddenInput)):
+        return
+    css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
 def _initial(question):
     if question.default is None:
         return None
@@ -107,6 +115,15 @@ class AnswersForm(ServiceErrorsMixin, forms.Form):
             field.visible_if_json = json.dumps(q.visible_if) if q.visible_if else ""
             field.required_if_json = json.dumps(q.required_if) if q.required_if else ""
             self.fields[PREFIX + q.key] = field
+        for field in self.fields.values():
+            _style(field.widget)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
     def question_fields(self):
         return [self[PREFIX + q.key] for q in self.questions]
