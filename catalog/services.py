@@ -126,6 +126,8 @@ def item_save(*, actor: User, item: CatalogItem | None = None, **fields) -> Cata
         errors["currency"] = _("Give the price's currency as a three-letter code, e.g. EUR or KRW.")
     if not item.max_quantity or item.max_quantity > 1000:
         errors["max_quantity"] = _("Allow between 1 and 1000 per order.")
+    if "picture" in fields and fields["picture"]:
+        errors.update(_picture_errors(fields["picture"]))
     if item.fulfilment_team_id and not item.fulfilment_team.active:
         errors["fulfilment_team"] = _("This team is no longer active.")
     if errors:
@@ -136,6 +138,20 @@ def item_save(*, actor: User, item: CatalogItem | None = None, **fields) -> Cata
     if creating:
         FormVersion.objects.create(item=item, number=1, created_by=actor)
     return item
+
+
+PICTURE_EXTENSIONS = {"png", "jpg", "jpeg", "gif", "webp"}
+MAX_PICTURE_BYTES = 2 * 1024 * 1024
+
+
+def _picture_errors(upload) -> dict:
+    name = getattr(upload, "name", "") or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in PICTURE_EXTENSIONS:
+        return {"picture": _("Use a PNG, JPEG, GIF or WebP picture.")}
+    if not 0 < getattr(upload, "size", 0) <= MAX_PICTURE_BYTES:
+        return {"picture": _("The picture must be smaller than 2 MB.")}
+    return {}
 
 
 def _has_audience(item: CatalogItem, relations: dict) -> bool:
