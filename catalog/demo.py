@@ -53,8 +53,9 @@ ITEMS = [
         "description": "Choose a model. **Standard** covers office work; the more powerful models need a "
                        "short justification and the budget board's approval.\n\nYour old laptop is collected "
                        "when the new one is delivered.",
-        "ko_description": "모델을 선택하세요. **표준** 모델은 일반 사무용입니다. 고성능 모델은 사유와 예산 위원회 승인이 "
-                          "필요합니다.\n\n새 노트북을 받을 때 기존 노트북은 회수됩니다.",
+        "ko_description": "모델을 선택하세요. **표준** 모델은 일반 사무용입니다. "
+                          "고성능 모델은 사유와 예산 위원회 승인이 필요합니다.\n\n"
+                          "새 노트북을 받을 때 기존 노트북은 회수됩니다.",
         "price": "900.00", "currency": "EUR", "days": 5, "team": "Workplace", "max_quantity": 1,
         "questions": [
             question("model", T.CHOICE, "Model", "모델", required=True, default="standard", choices=[
@@ -81,7 +82,8 @@ ITEMS = [
         "tasks": [
             {"key": "imaging", "name": "Prepare and image the laptop", "ko": "노트북 준비 및 이미지 설치",
              "team": "Workplace", "description": "Model: {model}. Keyboard: {keyboard}. Accessories: {accessories}."},
-            {"key": "delivery", "name": "Deliver the laptop and collect the old one", "ko": "노트북 전달 및 기존 장비 회수",
+            {"key": "delivery", "name": "Deliver the laptop and collect the old one",
+             "ko": "노트북 전달 및 기존 장비 회수",
              "team": "Workplace", "depends_on": ["imaging"]},
         ],
     },
@@ -100,7 +102,8 @@ ITEMS = [
                      visible_if={"question": "software", "op": "equals", "value": "other"},
                      required_if={"question": "software", "op": "equals", "value": "other"}),
             question("computer_name", T.SHORT_TEXT, "Computer name", "컴퓨터 이름",
-                     help_text="On the sticker under your laptop, e.g. LT-01234.", ko_help="노트북 아래 스티커 (예: LT-01234)",
+                     help_text="On the sticker under your laptop, e.g. LT-01234.",
+                     ko_help="노트북 아래 스티커 (예: LT-01234)",
                      pattern=r"[A-Za-z]{2}-\d{4,6}", pattern_message="Write it like LT-01234.", required=True),
         ],
         "approvals": [{"name": "Licence", "source": ApproverSource.GROUP, "group": "Software licence board"}],
@@ -130,7 +133,8 @@ ITEMS = [
     },
     {
         "category": "Access and accounts", "name": "Password reset", "ko": "비밀번호 초기화", "icon": "key",
-        "short": "Locked out? Get a new password for an application.", "ko_short": "계정이 잠겼나요? 새 비밀번호를 받으세요.",
+        "short": "Locked out? Get a new password for an application.",
+        "ko_short": "계정이 잠겼나요? 새 비밀번호를 받으세요.",
         "description": "No approval needed: the service desk calls you with a temporary password.",
         "ko_description": "승인이 필요 없습니다. 서비스 데스크가 임시 비밀번호를 전화로 알려 드립니다.",
         "days": 1, "team": "Service Desk", "max_quantity": 1, "allow_requested_for": False,
@@ -146,7 +150,8 @@ ITEMS = [
     },
     {
         "category": "Access and accounts", "name": "VPN access", "ko": "VPN 접속 권한", "icon": "globe",
-        "short": "Work from home or on the road through the company VPN.", "ko_short": "재택 또는 외근 시 회사 VPN 사용",
+        "short": "Work from home or on the road through the company VPN.",
+        "ko_short": "재택 또는 외근 시 회사 VPN 사용",
         "description": "Your manager approves; the network team sets up your account.",
         "ko_description": "관리자가 승인하면 네트워크 팀이 계정을 설정합니다.",
         "days": 2, "team": "Network", "max_quantity": 1,
@@ -164,11 +169,12 @@ ITEMS = [
     },
     {
         "category": "People", "name": "New employee onboarding", "ko": "신규 입사자 온보딩", "icon": "person-plus",
-        "short": "Accounts, laptop, badge and desk for a new colleague.", "ko_short": "신규 입사자의 계정, 노트북, 출입증, 자리",
+        "short": "Accounts, laptop, badge and desk for a new colleague.",
+        "ko_short": "신규 입사자의 계정, 노트북, 출입증, 자리",
         "description": "Order this at least a week before the first day. Several teams prepare everything: "
                        "accounts first, then the laptop; the badge and the desk in parallel.",
-        "ko_description": "입사 최소 일주일 전에 신청하세요. 여러 팀이 준비합니다: 계정을 먼저 만들고 노트북을 준비하며, "
-                          "출입증과 자리는 동시에 준비합니다.",
+        "ko_description": "입사 최소 일주일 전에 신청하세요. 여러 팀이 준비합니다: "
+                          "계정을 먼저 만들고 노트북을 준비하며, 출입증과 자리는 동시에 준비합니다.",
         "days": 7, "team": "Service Desk", "max_quantity": 1, "allow_requested_for": False,
         "questions": [
             question("employee_name", T.SHORT_TEXT, "New colleague's full name", "신규 입사자 이름", required=True),
@@ -187,7 +193,8 @@ ITEMS = [
         ],
         "approvals": [{"name": "Manager", "source": ApproverSource.MANAGER}],
         "tasks": [
-            {"key": "accounts", "name": "Create accounts (directory, e-mail, ERP)", "ko": "계정 생성 (디렉터리, 메일, ERP)",
+            {"key": "accounts", "name": "Create accounts (directory, e-mail, ERP)",
+             "ko": "계정 생성 (디렉터리, 메일, ERP)",
              "team": "Applications", "description": "{employee_name}, {department}, from {start_date}."},
             {"key": "laptop", "name": "Image and set up the laptop", "ko": "노트북 이미지 설치 및 설정",
              "team": "Workplace", "depends_on": ["accounts"], "description": "Model: {laptop_model}.",

@@ -333,7 +333,7 @@ def clean_answers(form_version, raw: dict, *, user, files=None) -> CleanedAnswer
     questions = questions_of(form_version)
     parsed, displays, uploads, errors = {}, {}, {}, {}
     for q in questions:
-        value = raw[q.key] if q.key in raw else (None if q.key in files else q.default)
+        value = raw.get(q.key, None if q.key in files else q.default)
         try:
             parsed[q.key], displays[q.key], upload = _Answer(q, user=user).clean(value, files.get(q.key))
         except ValidationError as exc:

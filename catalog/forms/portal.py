@@ -63,7 +63,8 @@ def _field(question, people: list) -> forms.Field:
             return forms.ChoiceField(choices=options, widget=forms.RadioSelect(attrs=attrs))
         return forms.ChoiceField(choices=[("", "—"), *options], widget=forms.Select(attrs=attrs))
     if kind == T.YES_NO:
-        return forms.ChoiceField(choices=[("true", _("Yes")), ("false", _("No"))], widget=forms.RadioSelect(attrs=attrs))
+        return forms.ChoiceField(choices=[("true", _("Yes")), ("false", _("No"))],
+                                 widget=forms.RadioSelect(attrs=attrs))
     if kind == T.PERSON:
         return forms.ChoiceField(choices=[("", "—"), *people], widget=forms.Select(attrs=attrs))
     if kind == T.CI:

@@ -22,8 +22,8 @@ from servicedesk import registry
 from servicedesk.rendering import render_markdown
 
 from .. import localize, queries
-from ..fulfilment import OrderLine, request_submit
 from ..forms.portal import PREFIX, OrderForm
+from ..fulfilment import OrderLine, request_submit
 from ..models import CatalogCategory
 
 PAGE_SIZE = 24
