@@ -229,10 +229,13 @@ def form_preview(request, pk: int):
     version = item.form_versions.filter(state=FormState.DRAFT).first() or item.current_form
     if version is None:
         raise Http404
-    form = AnswersForm(version, request.POST or None, request.FILES or None, user=request.user)
-    checked = form.cleaned_answers if request.method == "POST" and form.is_valid() else None
+    posted = request.method == "POST"
+    form = AnswersForm(version, request.POST if posted else None, request.FILES if posted else None,
+                       user=request.user)
+    checked = form.cleaned_answers if posted and form.is_valid() else None
     return render(request, "desk/catalog/preview.html", {"item": item, "version": version, "form": form,
-                                                         "checked": checked, "section": "form"})
+                                                         "checked": checked, "section": "form"},
+                  status=400 if posted and checked is None else 200)
 
 
 def _question_initial(question: Question) -> dict:

@@ -77,8 +77,10 @@ def _item_or_404(request, pk):
 def catalog_item(request, pk):
     """The item page with its order form; a valid order goes to the new request's page."""
     item = _item_or_404(request, pk)
-    form = OrderForm(item.current_form, request.POST or None, request.FILES or None, item=item, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = OrderForm(item.current_form, request.POST if posted else None, request.FILES if posted else None,
+                     item=item, user=request.user)
+    if posted and form.is_valid():
         ticket = _order(request, form, item)
         if ticket is not None:
             messages.success(request, _("Thank you! Your request %(number)s has been sent. You can follow it "
