@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -41,6 +42,7 @@ from .models import (
     ApproverGroup,
     Decision,
     Ticket,
+    TimeoutAction,
     VoteState,
 )
 from .notifications import notify
@@ -86,6 +88,12 @@ class StepSpec:
     users: tuple = ()
     groups: tuple = ()
     roles: tuple = ()
+    # Facts of this step for the process (merged over the round's ``context``), e.g. the item it approves.
+    context: dict | None = None
+    # Time-out after the step starts: approve, reject or escalate to an approver group (or id).
+    timeout_hours: int | None = None
+    timeout_action: str = ""
+    escalate_to: Any = None
 
 
 # --- Policies -------------------------------------------------------------------------------
@@ -186,6 +194,21 @@ def _expand(spec: StepSpec) -> list[tuple[int, int | None, str]]:
     return list(seen.values())
 
 
+def _timeout_fields(spec: StepSpec) -> dict:
+    if not spec.timeout_hours or not spec.timeout_action:
+        return {}
+    escalate_to = spec.escalate_to.pk if isinstance(spec.escalate_to, ApproverGroup) else spec.escalate_to
+    return {"timeout_hours": spec.timeout_hours, "timeout_action": spec.timeout_action,
+            "escalate_to_id": escalate_to if spec.timeout_action == TimeoutAction.ESCALATE else None}
+
+
+def _start_clock(step: ApprovalStep, now) -> None:
+    """A step that starts with a time-out gets its due instant (found by the beat scan)."""
+    if step.timeout_hours and step.timeout_action:
+        step.due_at = now + timedelta(hours=step.timeout_hours)
+        ApprovalStep.objects.filter(pk=step.pk).update(due_at=step.due_at)
+
+
 def _check_spec(spec: StepSpec) -> None:
     name = (spec.name or "").strip()
     if not name or len(name) > 120 or "\x00" in name:
@@ -198,6 +221,11 @@ def _check_spec(spec: StepSpec) -> None:
     if spec.policy == ApprovalPolicy.PERCENT and not (spec.threshold and 1 <= spec.threshold <= 100):
         raise ValidationError({"steps": _("Step “%(step)s”: a percentage must be between 1 and 100.")
                                % {"step": name}})
+    if spec.timeout_action and spec.timeout_action not in TimeoutAction.values:
+        raise ValidationError({"steps": _("Step “%(step)s”: unknown time-out action %(action)s.")
+                               % {"step": name, "action": spec.timeout_action}})
+    if spec.timeout_action == TimeoutAction.ESCALATE and spec.timeout_hours and not spec.escalate_to:
+        raise ValidationError({"steps": _("Step “%(step)s”: an escalation needs an approver group.") % {"step": name}})
 
 
 # --- Writes ---------------------------------------------------------------------------------
@@ -294,7 +322,10 @@ def approval_request(*, actor: User | None, ticket: Ticket, steps: list[StepSpec
         step = ApprovalStep.objects.create(
             ticket=ticket, round=round_no, order=order, name=name, policy=spec.policy, threshold=threshold,
             state=ApprovalStepState.PENDING if first else ApprovalStepState.WAITING,
-            context=context or {}, created_at=now, started_at=now if first else None)
+            context={**(context or {}), **(spec.context or {})}, created_at=now, started_at=now if first else None,
+            **_timeout_fields(spec))
+        if first:
+            _start_clock(step, now)
         ApprovalVote.objects.bulk_create(ApprovalVote(step=step, approver_id=user_id, via_group_id=group_id,
                                                       via_role=role) for user_id, group_id, role in approvers)
         created.append(step)
@@ -412,6 +443,7 @@ def _decide_step(ticket: Ticket, step: ApprovalStep, actor: User | None, now) ->
             following.state = ApprovalStepState.PENDING
             following.started_at = now
             following.save(update_fields=["state", "started_at"])
+            _start_clock(following, now)
             _notify_approvers(ticket, following)
             return
     else:
