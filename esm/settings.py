@@ -251,6 +251,9 @@ SPECTACULAR_SETTINGS = {
         "IncidentTargetStateEnum": "incidents.api.serializers.TARGET_CHOICES",
         "ApprovalStepStateEnum": "servicedesk.models.ApprovalStepState",
         "ApprovalVoteStateEnum": "servicedesk.models.VoteState",
+        "RequestStateEnum": "catalog.choices.RequestState",
+        "RequestedItemStateEnum": "catalog.choices.RequestedItemState",
+        "TaskStateEnum": "catalog.choices.TaskState",
     },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
