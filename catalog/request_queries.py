@@ -73,7 +73,8 @@ def request_items(ticket: Ticket) -> list[RequestedItem]:
     items = list(RequestedItem.objects.filter(request_id=ticket.pk).order_by("position", "id"))
     tasks = defaultdict(list)
     for task in (FulfilmentTask.objects.filter(requested_item__request_id=ticket.pk)
-                 .select_related("ticket", "ticket__team", "ticket__assignee", "template").order_by("position", "ticket_id")):
+                 .select_related("ticket", "ticket__team", "ticket__assignee", "template")
+                 .order_by("position", "ticket_id")):
         tasks[task.requested_item_id].append(task)
     for item in items:
         item.task_list = tasks[item.pk]

@@ -43,13 +43,12 @@ from .request_serializers import (
     RequestCreateSerializer,
     RequestDetailSerializer,
     RequestListItemSerializer,
+    RequestTransitionSerializer,
     TaskAssignSerializer,
     TaskDetailSerializer,
     TaskListItemSerializer,
     TaskTransitionSerializer,
-    RequestTransitionSerializer,
 )
-
 
 ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
                         description='The version to send back in If-Match (`"version"`).')
