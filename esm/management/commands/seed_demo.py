@@ -1,8 +1,8 @@
 """``manage.py seed_demo``: load the demo (docs/demo.md). Idempotent.
 
 Each app provides its own part: people and teams (accounts.demo), the estate (cmdb.demo), the
-incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo) and
-change management (changes.demo).
+incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo),
+change management (changes.demo) and the service catalog (catalog.demo).
 """
 
 import time
@@ -10,6 +10,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
+from catalog import demo as catalog_demo
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
 from sla import demo as sla_demo
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         # SLA clocks come from the (time-shifted) history; the sla app owns them (incidents cannot import it).
         sla_demo.seed(stdout=self.stdout)
         changes = changes_demo.seed()
+        catalog = catalog_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
@@ -45,6 +47,8 @@ class Command(BaseCommand):
                               f"{changes['freeze windows']} freeze windows, two CABs and their rules)")
         else:
             self.stdout.write("  changes        0 created (the demo changes are already there)")
+        self.stdout.write(f"  catalog        {catalog['items']} items created in {catalog['categories']} new "
+                          "categories")
         self.stdout.write(f"  took {elapsed:.1f} s")
 
         if options["verbosity"] >= 1:
