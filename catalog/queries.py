@@ -1,8 +1,8 @@
 """Reads of the catalog: what a person may order, the portal's lists, search.
 
 Who may order an item (its audience): everyone, or members of the listed organisations or auth
-groups. Only active items of active categories (and active parent categories) with a published
-form can be ordered.
+groups. Only active items of active categories (and active parent categories) can be ordered;
+the services open an item for orders only once its form is published.
 """
 
 from django.db.models import BooleanField, Count, Exists, Expression, OuterRef, Q, QuerySet
@@ -61,7 +61,7 @@ def orderable_items(user) -> QuerySet:
     """Active items of active categories that ``user`` may order (audience rules)."""
     return CatalogItem.objects.filter(
         Q(category__parent__isnull=True) | Q(category__parent__active=True),
-        audience_filter(user), state=ItemState.ACTIVE, category__active=True, current_form__isnull=False,
+        audience_filter(user), state=ItemState.ACTIVE, category__active=True,
     )
 
 
@@ -104,7 +104,7 @@ def orderable_item(user, pk) -> CatalogItem | None:
     """The item ``pk`` with its current form and questions if ``user`` may order it, else None."""
     item = (orderable_items(user).select_related("category", "current_form", "fulfilment_team")
             .filter(pk=pk).first())
-    if item is not None:
+    if item is not None and item.current_form is not None:
         item.questions = list(item.current_form.questions.select_related("ci_class"))
         item.current_form._prefetched_objects_cache = {"questions": item.questions}
     return item
