@@ -131,22 +131,29 @@ def condition_keys(condition) -> set[str]:
     return {condition.get("question")}
 
 
-def describe(condition, labels: dict) -> str:
-    """``condition`` in words for people ("only if …" hints): ``labels`` maps keys to labels."""
+def describe(condition, labels: dict, options: dict | None = None) -> str:
+    """``condition`` in words for people ("only if …" hints): ``labels`` maps keys to labels,
+    ``options`` keys to ``{value: label}`` of their choices."""
     if not condition:
         return ""
+    options = options or {}
     for group, joiner in (("all", _(" and ")), ("any", _(" or "))):
         if group in condition:
-            parts = [describe(part, labels) for part in condition[group]]
+            parts = [describe(part, labels, options) for part in condition[group]]
             return joiner.join(f"({part})" if len(condition[group]) > 1 and " " in part else part for part in parts)
-    label = labels.get(condition.get("question"), condition.get("question"))
+    key = condition.get("question")
+    label, named = labels.get(key, key), options.get(key, {})
+
+    def word(value) -> str:
+        return named.get(str(value)) or _display_bool(value)
+
     value = condition.get("value")
     if condition.get("op") == "one_of":
-        value = _(", ").join(str(v) for v in value or [])
-        return _("“%(question)s” is one of %(values)s") % {"question": label, "values": value}
+        values = _(", ").join(word(v) for v in value or [])
+        return _("“%(question)s” is one of %(values)s") % {"question": label, "values": values}
     if condition.get("op") == "contains":
-        return _("“%(question)s” includes %(value)s") % {"question": label, "value": _display_bool(value)}
-    return _("“%(question)s” is %(value)s") % {"question": label, "value": _display_bool(value)}
+        return _("“%(question)s” includes %(value)s") % {"question": label, "value": word(value)}
+    return _("“%(question)s” is %(value)s") % {"question": label, "value": word(value)}
 
 
 def _display_bool(value) -> str:

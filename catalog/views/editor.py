@@ -172,9 +172,10 @@ def _form_context(item: CatalogItem) -> dict:
     shown = draft or item.current_form
     questions = list(shown.questions.select_related("ci_class")) if shown else []
     labels = {q.key: q.label for q in questions}
+    options = {q.key: {str(c["value"]): c.get("label", "") for c in q.choices or []} for q in questions}
     for q in questions:
-        q.visible_text = forms_engine.describe(q.visible_if, labels)
-        q.required_text = forms_engine.describe(q.required_if, labels)
+        q.visible_text = forms_engine.describe(q.visible_if, labels, options)
+        q.required_text = forms_engine.describe(q.required_if, labels, options)
     return {"item": item, "versions": versions, "draft": draft, "shown": shown, "questions": questions,
             "section": "form"}
 
