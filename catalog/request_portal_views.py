@@ -76,6 +76,7 @@ def request_detail(request, number: str):
     ticket = _request_or_404(request.user, number)
     items = request_queries.request_items(ticket)
     waiting = request_queries.pending_approvers(ticket)
+    rejected = request_queries.rejections(ticket)
     opening_files, conversation = public_conversation(ticket, request.user)
     overview = approvals.approval_overview(ticket, request.user)
     roles_allow_cancel = any(t.target == RequestState.CANCELLED for t in REQUEST_WORKFLOW.transitions_from(
@@ -84,8 +85,9 @@ def request_detail(request, number: str):
     return render(request, "portal/requests/detail.html", {
         "nav": "requests", "ticket": ticket, "requested_for": ticket.service_request.requested_for,
         "badge": STATE_BADGES.get(ticket.state, "secondary"), "plain_state": plain_state(ticket, request.user),
-        "items": [{"item": i, "progress": request_queries.item_progress(i, waiting.get(i.pk, []))} for i in items],
-        "conversation": conversation, "opening_files": opening_files,
+        "items": [{"item": i, "progress": request_queries.item_progress(i, waiting.get(i.pk, []), rejected.get(i.pk))}
+                  for i in items],
+        "conversation": [c for c in conversation if c.kind == "message"], "opening_files": opening_files,
         "can_reply": is_party and ticket.active,
         "can_cancel": roles_allow_cancel and ticket.requester_id == request.user.pk,
         "can_copy": ticket.state == RequestState.REJECTED and ticket.requester_id == request.user.pk,

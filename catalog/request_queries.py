@@ -9,7 +9,15 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
 from servicedesk.choices import TicketKind
-from servicedesk.models import ApprovalStep, ApprovalStepState, ApprovalVote, Ticket, VoteState
+from servicedesk.models import (
+    ApprovalDecision,
+    ApprovalStep,
+    ApprovalStepState,
+    ApprovalVote,
+    Decision,
+    Ticket,
+    VoteState,
+)
 from servicedesk.queries import IdInArray
 
 from .choices import RequestedItemState, TaskState
@@ -92,13 +100,24 @@ def pending_approvers(ticket: Ticket) -> dict[int, list[str]]:
     return names
 
 
+def rejections(ticket: Ticket) -> dict[int, tuple[str, str]]:
+    """Who rejected each requested item and why (the requester is told), in one query."""
+    found = {}
+    for decision in (ApprovalDecision.objects.filter(step__ticket=ticket, decision=Decision.REJECT)
+                     .select_related("decided_by", "step").order_by("at", "id")):
+        found[(decision.step.context or {}).get("requested_item")] = (decision.decided_by.display_name,
+                                                                       decision.comment)
+    return found
+
+
 def _names(names: list[str]) -> str:
     if len(names) <= 2:
         return _(" or ").join(names)
     return _("%(first)s or %(n)s others") % {"first": names[0], "n": len(names) - 1}
 
 
-def item_progress(item: RequestedItem, waiting_for: list[str]) -> list[dict]:
+def item_progress(item: RequestedItem, waiting_for: list[str],
+                  rejected_by: tuple[str, str] | None = None) -> list[dict]:
     """What happens to an item, in plain words for the portal: one line per approval or task.
 
     ``{"text", "state": "done" | "now" | "later" | "stopped"}``.
@@ -107,6 +126,10 @@ def item_progress(item: RequestedItem, waiting_for: list[str]) -> list[dict]:
         who = _names(waiting_for) if waiting_for else _("an approver")
         return [{"text": _("Waiting for %(who)s to approve") % {"who": who}, "state": "now"}]
     if item.state == RequestedItemState.REJECTED:
+        if rejected_by:
+            return [{"text": _("Not approved by %(name)s: “%(reason)s”") % {"name": rejected_by[0],
+                                                                            "reason": rejected_by[1]},
+                     "state": "stopped"}]
         return [{"text": _("Not approved"), "state": "stopped"}]
     if item.state == RequestedItemState.CANCELLED:
         return [{"text": _("Cancelled"), "state": "stopped"}]

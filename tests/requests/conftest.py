@@ -40,12 +40,11 @@ def category(db):
 def make_item(category, team, name="New laptop", *, questions=(), **fields):
     item = CatalogItem.objects.create(category=category, name=name, state=ItemState.ACTIVE,
                                       fulfilment_team=team, **fields)
-    if questions:
-        form = FormVersion.objects.create(item=item, number=1, state=FormState.PUBLISHED)
-        for position, (key, qtype, extra) in enumerate(questions):
-            Question.objects.create(form=form, key=key, position=position, type=qtype, label=key.title(), **extra)
-        item.current_form = form
-        item.save(update_fields=["current_form"])
+    form = FormVersion.objects.create(item=item, number=1, state=FormState.PUBLISHED)  # orderable: a published form
+    for position, (key, qtype, extra) in enumerate(questions):
+        Question.objects.create(form=form, key=key, position=position, type=qtype, label=key.title(), **extra)
+    item.current_form = form
+    item.save(update_fields=["current_form"])
     return item
 
 
@@ -82,28 +81,3 @@ def order(actor, *lines, requested_for=None):
     return request_submit(actor=actor, lines=[OrderLine(item=i, quantity=q, answers=a) for i, q, a in lines],
                           requested_for=requested_for)
 
-
-@pytest.fixture(autouse=True)
-def _catalog_reads(monkeypatch):
-    """Until the catalog's reads exist on this branch: everyone may order active items, and answers
-    are kept as given with a snapshot of the form."""
-    from catalog import forms_engine, queries
-
-    try:
-        queries.can_order(None, None)
-    except NotImplementedError:
-        monkeypatch.setattr(queries, "can_order", lambda user, item: True)
-
-        def clean(form_version, raw, *, user, files=None):
-            questions = list(form_version.questions.order_by("position"))
-            snapshot = [{"key": q.key, "type": q.type, "label": q.label, "answer": raw.get(q.key),
-                         "display": next((c["label"] for c in q.choices if c["value"] == raw.get(q.key)),
-                                         raw.get(q.key))} for q in questions]
-            return forms_engine.CleanedAnswers(answers={q.key: raw[q.key] for q in questions if q.key in raw},
-                                               snapshot=snapshot)
-
-        monkeypatch.setattr(forms_engine, "clean_answers", clean)
-        monkeypatch.setattr(forms_engine, "evaluate", lambda condition, answers: all(
-            answers.get(c["question"]) == c["value"] for c in condition.get("all", [])))
-    except Exception:  # noqa: BLE001 — the real functions are there
-        pass

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.factories import UserFactory
+from catalog.choices import QuestionType
 from catalog.models import ApprovalRule, TaskTemplate
 from servicedesk import approvals
 from servicedesk.models import ApprovalDecision, ApprovalStep, ApproverGroup, Notification, Ticket
@@ -77,31 +78,26 @@ def test_percent_policy(requester, category, workplace, board):
     assert state_of(ticket) == "in_fulfilment"
 
 
-def test_the_person_named_in_an_answer_approves(requester, category, workplace, board, monkeypatch):
-    from catalog import fulfilment
-
+def test_the_person_named_in_an_answer_approves(requester, category, workplace, board):
     _group, members = board
     owner = members[2]
-    item = item_with(category, workplace, name="Shared folder", source="answer", answer_key="owner")
-    # The folder owner is a person answer (the form engine stores the person's id).
-    monkeypatch.setattr(fulfilment, "_answer_person", lambda item, key: owner.pk if key == "owner" else None)
-    ticket = order(requester, (item, 1, {}))
+    item = make_item(category, workplace, name="Shared folder", questions=[
+        ("owner", QuestionType.PERSON, {"required": True})])
+    ApprovalRule.objects.create(item=item, name="Folder owner", source="answer", answer_key="owner")
+    ticket = order(requester, (item, 1, {"owner": owner.pk}))
     assert list(pending_step(ticket).votes.values_list("approver_id", flat=True)) == [owner.pk]
 
 
-def test_a_rule_whose_condition_does_not_hold_asks_nothing(requester, category, workplace, board, monkeypatch):
-    from catalog import forms_engine
-
+def test_a_rule_whose_condition_does_not_hold_asks_nothing(requester, category, workplace, board):
     group, _members = board
-    item = item_with(category, workplace, source="group", group=group,
-                     condition={"all": [{"question": "price", "op": "equals", "value": 0}]})
-    monkeypatch.setattr(forms_engine, "evaluate", lambda condition, values: values["price"] > 1000)
-    ticket = order(requester, (item, 1, {}))
-    assert state_of(ticket) == "in_fulfilment"
-    item.price = 2000
-    item.save()
-    ticket = order(requester, (item, 1, {}))
-    assert state_of(ticket) == "awaiting_approval"
+    item = make_item(category, workplace, name="Monitor", questions=[
+        ("size", QuestionType.CHOICE, {"required": True, "choices": [
+            {"value": "24", "label": "24 inch"}, {"value": "34", "label": "34 inch"}]})])
+    TaskTemplate.objects.create(item=item, key="deliver", name="Deliver", team=workplace)
+    ApprovalRule.objects.create(item=item, name="Budget", source="group", group=group,
+                                condition={"question": "size", "op": "equals", "value": "34"})
+    assert state_of(order(requester, (item, 1, {"size": "24"}))) == "in_fulfilment"
+    assert state_of(order(requester, (item, 1, {"size": "34"}))) == "awaiting_approval"
 
 
 @pytest.mark.parametrize(("action", "expected"), [("approve", "in_fulfilment"), ("reject", "rejected")])

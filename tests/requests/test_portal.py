@@ -46,7 +46,7 @@ def test_cancel_reply_and_order_again(client, employee, manager, laptop):
     rejected = order(employee, (laptop, 1, {"model": "x1"}))
     approvals.approval_vote(actor=manager, ticket=rejected, decision="reject", comment="Budget")
     page = client.get(f"/portal/requests/{rejected.number}/").content.decode()
-    assert "Not approved" in page and "Order again" in page
+    assert "Not approved by Chris Evans: “Budget”" in page and "Order again" in page
     response = client.post(f"/portal/requests/{rejected.number}/order-again/")
     new = Ticket.objects.filter(kind="request").latest("id")
     assert response.url == f"/portal/requests/{new.number}/" and new.service_request.copied_from_id == rejected.pk

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
 from catalog import demo as catalog_demo
+from catalog import demo_requests
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
 from sla import demo as sla_demo
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         sla_demo.seed(stdout=self.stdout)
         changes = changes_demo.seed()
         catalog = catalog_demo.seed()
+        requests = demo_requests.seed()  # orders from the catalog above
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
@@ -49,6 +51,8 @@ class Command(BaseCommand):
             self.stdout.write("  changes        0 created (the demo changes are already there)")
         self.stdout.write(f"  catalog        {catalog['items']} items created in {catalog['categories']} new "
                           "categories")
+        self.stdout.write(f"  requests       {requests['requests']} created (awaiting approval, in fulfilment, "
+                          "complete, rejected)")
         self.stdout.write(f"  took {elapsed:.1f} s")
 
         if options["verbosity"] >= 1:
