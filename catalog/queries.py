@@ -6,9 +6,9 @@ the services open an item for orders only once its form is published.
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, Count, Expression, Q, QuerySet
+from django.db.models import Count, Expression, Q, QuerySet
 
-from servicedesk.queries import IdInArray, search_query
+from servicedesk.queries import IdInArray, TicketDocumentMatches, search_query
 
 from .choices import Audience, ItemState
 from .models import CatalogCategory, CatalogItem
@@ -21,22 +21,13 @@ ITEM_LIST_FIELDS = ("id", "category_id", "name", "short_description", "icon", "p
                     "category__translations")
 
 
-class ItemDocumentMatches(Expression):
+class ItemDocumentMatches(TicketDocumentMatches):
     """``catalog_catalogitem.search_document @@ query``: the column is not a model field
     (migration catalog 0003), so the ORM cannot name it."""
 
-    output_field = BooleanField()
-    conditional = True
-
     def __init__(self, query):
-        super().__init__()
-        self.query = query
-
-    def get_source_expressions(self):
-        return [self.query]
-
-    def set_source_expressions(self, exprs):
-        (self.query,) = exprs
+        Expression.__init__(self)
+        self.column, self.query = "search_document", query
 
     def as_sql(self, compiler, connection):
         alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
