@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
+from servicedesk import approvals
 from servicedesk.choices import TicketKind
 from servicedesk.models import (
     ApprovalDecision,
@@ -42,7 +43,7 @@ ROW_FIELDS = ("kind", "number", "title", "state", "priority", "active", "opened_
 
 def requests_visible_to(user) -> QuerySet:
     """Requests ``user`` may see: desk staff all; others those they ordered, those ordered for them,
-    and those they are (or were) asked to approve."""
+    and those they are (or were) asked to approve, themselves or for someone who delegated to them."""
     qs = Ticket.objects.filter(kind=TicketKind.REQUEST)
     if not user or not user.is_authenticated or not user.is_active:
         return qs.none()
@@ -52,8 +53,10 @@ def requests_visible_to(user) -> QuerySet:
     # is read through its index.
     ordered_for = IdInArray("pk", ArraySubquery(ServiceRequest.objects.filter(requested_for=user)
                                                 .values("ticket_id")))
-    approving = IdInArray("pk", ArraySubquery(ApprovalVote.objects.filter(approver=user)
-                                              .values("step__ticket_id")))
+    # Asked to approve: their own votes, and those of people who delegated to them now.
+    delegators = approvals.delegators_query(user)
+    votes = ApprovalVote.objects.filter(Q(approver=user) | Q(approver_id__in=delegators))
+    approving = IdInArray("pk", ArraySubquery(votes.values("step__ticket_id")))
     return qs.filter(Q(requester=user) | Q(ordered_for) | Q(approving))
 
 

@@ -623,7 +623,7 @@ def pending_for(user: User) -> QuerySet:
     One query per page: the step and ticket are joined; rows carry the ticket's kind, number,
     title and priority, the step's name, policy and threshold, and when the step was asked.
     """
-    return (ApprovalVote.objects.filter(Q(approver=user) | Q(approver_id__in=_delegators_query(user)),
+    return (ApprovalVote.objects.filter(Q(approver=user) | Q(approver_id__in=delegators_query(user)),
                                         state=VoteState.PENDING, step__state=ApprovalStepState.PENDING)
             .values("id", "step_id", "approver_id", step_name=F("step__name"), policy=F("step__policy"),
                     threshold=F("step__threshold"), round=F("step__round"), requested_at=F("step__started_at"),
@@ -717,7 +717,8 @@ def _escalate(ticket: Ticket, step: ApprovalStep, now) -> None:
 # --- Delegation ---------------------------------------------------------------------------------
 
 
-def _delegators_query(user: User, at=None):
+def delegators_query(user: User, at=None):
+    """The ids of the people who let ``user`` decide their approvals at ``at`` (a subquery)."""
     at = at or timezone.now()
     return ApprovalDelegation.objects.filter(delegate_id=user.pk, revoked_at__isnull=True, starts_at__lte=at,
                                              ends_at__gt=at).values("delegator_id")
@@ -727,7 +728,7 @@ def delegators_of(user: User, at=None) -> set[int]:
     """The people who let ``user`` decide their approvals now."""
     if user is None or not user.is_authenticated:
         return set()
-    return set(_delegators_query(user, at).values_list("delegator_id", flat=True))
+    return set(delegators_query(user, at).values_list("delegator_id", flat=True))
 
 
 def delegation_active(*, delegator: User, delegate: User, at) -> bool:

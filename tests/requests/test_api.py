@@ -109,3 +109,27 @@ def test_request_list_query_count_is_constant(api, requester, password_reset, co
     with django_assert_max_num_queries(4):
         response = client.get("/api/v1/requests/")
     assert len(response.json()["results"]) == count
+
+
+def test_delegations_through_the_api(api, employee, manager, other_requester, laptop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ticket = order(employee, (laptop, 1, {"model": "x1"}))
+    now = timezone.now()
+    body = {"delegate": other_requester.pk, "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=2)).isoformat(), "reason": "Holiday"}
+    created = api(manager).post("/api/v1/approvals/delegations/", body, format="json")
+    assert created.status_code == 201 and created.json()["active"] is True
+    assert api(other_requester).post("/api/v1/approvals/delegations/", {**body, "delegator": manager.pk,
+                                                                         "delegate": employee.pk},
+                                     format="json").status_code == 403
+    pending = api(other_requester).get("/api/v1/approvals/").json()["results"]
+    assert [(p["number"], p["approver"]) for p in pending] == [(ticket.number, manager.pk)]
+    vote = api(other_requester).post(f"/api/v1/requests/{ticket.number}/approvals/",
+                                     {"decision": "approve", "on_behalf_of": manager.pk}, format="json")
+    assert vote.status_code == 201
+    ended = api(manager).post(f"/api/v1/approvals/delegations/{created.json()['id']}/end/")
+    assert ended.status_code == 200 and ended.json()["active"] is False
+    assert api(employee).post(f"/api/v1/approvals/delegations/{created.json()['id']}/end/").status_code == 404
