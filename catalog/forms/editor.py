@@ -21,7 +21,8 @@ from ..localize import TRANSLATABLE, other_languages
 from ..templatetags.catalog_tags import ICONS
 
 CONDITION_HELP = _('JSON, e.g. {"question": "model", "op": "equals", "value": "performance"}; combine with '
-                   '{"all": [...]} or {"any": [...]}; operators: equals, one_of (a list), contains.')
+                   '{"all": [...]} or {"any": [...]}; operators: equals, one_of (a list), contains, at_least, at_most '
+                   '(numbers).')
 
 
 class JSONField(forms.CharField):
