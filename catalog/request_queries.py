@@ -21,6 +21,7 @@ from servicedesk.models import (
 )
 from servicedesk.queries import IdInArray
 
+from . import localize
 from .choices import RequestedItemState, TaskState
 from .models import FulfilmentTask, RequestedItem, ServiceRequest
 
@@ -80,9 +81,20 @@ def task_rows(user) -> QuerySet:
             .only(*ROW_FIELDS, "team__name", "parent__number", "parent__title"))
 
 
+def shown_snapshot(snapshot: list) -> list[dict]:
+    """The questions as ordered, labelled in the reader's language where the form gave a translation."""
+    language = localize.reader_language()
+    return [{**row, "label": ((row.get("translations") or {}).get(language) or {}).get("label") or row.get("label")}
+            for row in snapshot or []]
+
+
 def request_items(ticket: Ticket) -> list[RequestedItem]:
-    """The request's items, each with ``task_list`` (its tasks' tickets): two queries."""
-    items = list(RequestedItem.objects.filter(request_id=ticket.pk).order_by("position", "id"))
+    """The request's items, each with ``task_list`` (its tasks' tickets), its name and questions in the
+    reader's language (``shown_name``, ``shown_snapshot``): two queries."""
+    items = list(RequestedItem.objects.filter(request_id=ticket.pk).select_related("item").order_by("position", "id"))
+    for item in items:
+        item.shown_name = localize.text(item.item, "name") if item.item.name == item.name else item.name
+        item.shown_snapshot = shown_snapshot(item.snapshot)
     tasks = defaultdict(list)
     for task in (FulfilmentTask.objects.filter(requested_item__request_id=ticket.pk)
                  .select_related("ticket", "ticket__team", "ticket__assignee", "template")
@@ -149,7 +161,7 @@ def item_progress(item: RequestedItem, waiting_for: list[str],
 
 def _task_line(task: FulfilmentTask) -> dict:
     ticket = task.ticket
-    what = task.template.name if task.template_id else ticket.title
+    what = localize.text(task.template, "name") if task.template_id else ticket.title
     team = ticket.team.name if ticket.team_id else _("the service desk")
     params = {"what": what, "team": team}
     if ticket.state == TaskState.WAITING:
@@ -167,7 +179,7 @@ def _task_line(task: FulfilmentTask) -> dict:
 
 def answers_of(ticket: Ticket) -> list[dict]:
     """The request's items with their questions and answers as ordered (a task page shows them)."""
-    return [{"name": i.name, "quantity": i.quantity, "snapshot": i.snapshot or []}
+    return [{"name": i.name, "quantity": i.quantity, "snapshot": shown_snapshot(i.snapshot)}
             for i in RequestedItem.objects.filter(request_id=ticket.pk).order_by("position", "id")]
 
 
