@@ -51,6 +51,8 @@ REQUEST_PROCESS = Process(
         Queue("requests_in_fulfilment", _("Requests in fulfilment"),
               lambda user: Q(active=True, kind=TicketKind.REQUEST, state=RequestState.IN_FULFILMENT)),
     ),
+    # The queue joins the details row (registry.details_relations) and reads only what it names here.
+    row_fields=("service_request__requested_for",),
     approval_excluded=_approval_excluded,
     approval_decided=_approval_decided,
 )
@@ -69,6 +71,7 @@ TASK_PROCESS = Process(
         Queue("tasks_open", _("Open fulfilment tasks"),
               lambda user: Q(active=True, kind=TicketKind.TASK, state=TaskState.OPEN)),
     ),
+    row_fields=("fulfilment_task__key",),
 )
 
 

@@ -167,7 +167,8 @@ class RequestViewSet(ApprovalsActionMixin, viewsets.GenericViewSet):
 
     def create(self, request):
         serializer = RequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            return Response(self._body_errors(serializer.errors), status=status.HTTP_400_BAD_REQUEST)
         data = serializer.validated_data
         lines, errors = self._lines(data["items"])
         requested_for = None
@@ -185,6 +186,15 @@ class RequestViewSet(ApprovalsActionMixin, viewsets.GenericViewSet):
         response = self.detail_response(ticket, status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(reverse("request-detail", args=[ticket.number]))
         return response
+
+    @staticmethod
+    def _body_errors(errors) -> dict:
+        """Errors of the whole ``items`` list (empty, too long) go to ``non_field_errors``: ``items``
+        holds one object per line."""
+        errors = dict(errors)
+        if isinstance(errors.get("items"), dict):
+            errors["non_field_errors"] = list(errors.pop("items").get("non_field_errors", []))
+        return errors
 
     @staticmethod
     def _lines(raw_lines):

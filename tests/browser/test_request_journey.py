@@ -4,7 +4,6 @@ the order their dependencies allow. Playwright drives /usr/bin/chromium."""
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,8 @@ from catalog.choices import QuestionType
 from catalog.models import ApprovalRule, FulfilmentTask, TaskTemplate
 from servicedesk.models import Ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .conftest import CHROMIUM, sign_in
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.subprocess,
@@ -23,33 +23,11 @@ pytestmark = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
-
-
 CSP_VIOLATIONS: list[str] = []
 
 
 def log_in(browser, live_server, user, next_path):
-    page = browser.new_page()
-    page.set_default_timeout(15_000)
-    page.on("console", lambda message: CSP_VIOLATIONS.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.get_by_label(re.compile("user", re.I)).fill(user.username)
-    page.get_by_label(re.compile("password", re.I)).fill("password")
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    return page
+    return sign_in(browser, live_server, user, next_path, CSP_VIOLATIONS)
 
 
 @pytest.fixture
@@ -80,7 +58,7 @@ def task(request_ticket, key) -> Ticket:
     return FulfilmentTask.objects.get(requested_item__request_id=request_ticket.pk, key=key).ticket
 
 
-def test_order_approve_and_fulfil_an_onboarding(browser, live_server, onboarding, agent, other_agent):
+def test_order_approve_and_fulfil_an_onboarding(chromium, live_server, onboarding, agent, other_agent):
     from accounts import roles
     from accounts.factories import UserFactory
 
@@ -89,7 +67,7 @@ def test_order_approve_and_fulfil_an_onboarding(browser, live_server, onboarding
                         roles=[roles.REQUESTER])
 
     # The requester orders from the catalog's item page.
-    page = log_in(browser, live_server, alice, f"/portal/catalog/items/{onboarding.pk}/")
+    page = log_in(chromium, live_server, alice, f"/portal/catalog/items/{onboarding.pk}/")
     page.locator("[name=q_employee_name]").fill("Jisoo Han")
     page.get_by_label("Standard 14 inch").check()
     page.get_by_role("button", name="Send my request").click()
@@ -99,7 +77,7 @@ def test_order_approve_and_fulfil_an_onboarding(browser, live_server, onboarding
     page.close()
 
     # Her manager approves on the portal.
-    page = log_in(browser, live_server, chris, f"/portal/requests/{request_ticket.number}/")
+    page = log_in(chromium, live_server, chris, f"/portal/requests/{request_ticket.number}/")
     assert page.get_by_text("Your approval is needed").is_visible()
     page.get_by_role("button", name="Approve").click()
     page.get_by_text("Thank you. You approved it.").wait_for()
@@ -108,13 +86,13 @@ def test_order_approve_and_fulfil_an_onboarding(browser, live_server, onboarding
     # The accounts first (the laptop waits for them), then the laptop, by two teams' agents.
     accounts, laptop = task(request_ticket, "accounts"), task(request_ticket, "laptop")
     assert laptop.state == "waiting"
-    page = log_in(browser, live_server, agent, f"/desk/requests/tasks/{accounts.number}/")
+    page = log_in(chromium, live_server, agent, f"/desk/requests/tasks/{accounts.number}/")
     assert page.get_by_text("Jisoo Han").first.is_visible()
     page.get_by_role("button", name="Close complete").click()
     page.get_by_text("Closed complete").first.wait_for()
     page.close()
 
-    page = log_in(browser, live_server, other_agent, "/desk/requests/tasks/?queue=my_teams")
+    page = log_in(chromium, live_server, other_agent, "/desk/requests/tasks/?queue=my_teams")
     page.get_by_role("link", name=laptop.number).click()
     assert page.get_by_text("Model: Standard 14 inch.").is_visible()
     page.get_by_role("button", name="Assign to me").click()
@@ -125,7 +103,7 @@ def test_order_approve_and_fulfil_an_onboarding(browser, live_server, onboarding
 
     request_ticket.refresh_from_db()
     assert request_ticket.state == "complete"
-    page = log_in(browser, live_server, alice, f"/portal/requests/{request_ticket.number}/")
+    page = log_in(chromium, live_server, alice, f"/portal/requests/{request_ticket.number}/")
     assert page.get_by_text("Delivered").is_visible()
     page.close()
     assert not CSP_VIOLATIONS

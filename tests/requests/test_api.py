@@ -33,7 +33,8 @@ def test_order_errors_come_back_per_line(api, employee, laptop, password_reset):
     assert response.status_code == 400
     errors = response.json()["items"]
     assert errors[0] == {} and "item" in errors[2]
-    assert client.post("/api/v1/requests/", {"items": []}, format="json").status_code == 400
+    empty = client.post("/api/v1/requests/", {"items": []}, format="json")
+    assert empty.status_code == 400 and "items" not in empty.json() and empty.json()["non_field_errors"]
     response = client.post("/api/v1/requests/", {"items": [{"item": password_reset.pk}], "requested_for": 999999},
                            format="json")
     assert response.status_code == 400 and "requested_for" in response.json()

@@ -105,3 +105,12 @@ def test_request_queue_query_count_is_constant(client, agent, employee, laptop, 
     client.get("/desk/requests/")
     with django_assert_max_num_queries(10):
         assert client.get("/desk/requests/").status_code == 200
+
+
+def test_the_service_desk_queue_lists_requests_and_tasks(client, agent, employee, password_reset, laptop):
+    waiting = order(employee, (laptop, 1, {"model": "x1"}))
+    started = order(employee, (password_reset, 1, {}))
+    client.force_login(agent)
+    page = client.get("/desk/?queue=requests_awaiting_approval").content.decode()
+    assert waiting.number in page and started.number not in page
+    assert task_of(started, "reset").number in client.get("/desk/?queue=tasks_open").content.decode()
