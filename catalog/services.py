@@ -387,6 +387,14 @@ def question_move(*, actor: User, question: Question, offset: int) -> Question:
     return questions[target]
 
 
+def _item_part(model, item: CatalogItem, instance):
+    """``instance`` re-read as a part of ``item`` (parts never move between items), or a new one placed last."""
+    if instance is not None:
+        return model.objects.get(pk=instance.pk, item=item)
+    last = model.objects.filter(item=item).aggregate(p=Max("position"))["p"]
+    return model(item=item, position=(last or 0) + 1)
+
+
 # --- Task templates -----------------------------------------------------------------------------
 
 TASK_FIELDS = {"key", "name", "description", "team", "position", "condition", "translations"}
@@ -400,11 +408,7 @@ def task_template_save(*, actor: User, item: CatalogItem, template: TaskTemplate
     _require_manager(actor)
     _refuse_unknown(fields, TASK_FIELDS)
     item = CatalogItem.objects.select_for_update().get(pk=item.pk)
-    if template is None:
-        last = item.task_templates.aggregate(p=Max("position"))["p"]
-        template = TaskTemplate(item=item, position=(last or 0) + 1)
-    else:
-        template = TaskTemplate.objects.get(pk=template.pk, item=item)
+    template = _item_part(TaskTemplate, item, template)
     for name, value in fields.items():
         if name == "translations":
             value = _translations(value, "task")
@@ -481,11 +485,7 @@ def approval_rule_save(*, actor: User, item: CatalogItem, rule: ApprovalRule | N
     _require_manager(actor)
     _refuse_unknown(fields, RULE_FIELDS)
     item = CatalogItem.objects.select_for_update().get(pk=item.pk)
-    if rule is None:
-        last = item.approval_rules.aggregate(p=Max("position"))["p"]
-        rule = ApprovalRule(item=item, position=(last or 0) + 1)
-    else:
-        rule = ApprovalRule.objects.get(pk=rule.pk, item=item)
+    rule = _item_part(ApprovalRule, item, rule)
     for name, value in fields.items():
         setattr(rule, name, "" if value is None and name in ("answer_key", "timeout_action") else value)
     errors = {}
