@@ -56,7 +56,7 @@ ITEMS = [
         "ko_description": "모델을 선택하세요. **표준** 모델은 일반 사무용입니다. "
                           "고성능 모델은 사유와 예산 위원회 승인이 필요합니다.\n\n"
                           "새 노트북을 받을 때 기존 노트북은 회수됩니다.",
-        "price": "900.00", "currency": "EUR", "days": 5, "team": "Workplace", "max_quantity": 1,
+        "price": "900.00", "currency": "EUR", "days": 5, "team": "Workplace", "max_quantity": 3,
         "questions": [
             question("model", T.CHOICE, "Model", "모델", required=True, default="standard", choices=[
                 choice("standard", "Standard 14\" (EUR 900)", "표준 14인치 (EUR 900)"),
@@ -76,8 +76,10 @@ ITEMS = [
         ],
         "approvals": [
             {"name": "Manager", "source": ApproverSource.MANAGER},
+            # A more powerful model, or an order above EUR 2,500 (three standard laptops).
             {"name": "Budget board", "source": ApproverSource.GROUP, "group": "Budget board",
-             "condition": NEEDS_JUSTIFICATION, "timeout_hours": 72, "timeout_action": "reject"},
+             "condition": {"any": [NEEDS_JUSTIFICATION, {"question": "price", "op": "at_least", "value": 2500}]},
+             "timeout_hours": 72, "timeout_action": "reject"},
         ],
         "tasks": [
             {"key": "imaging", "name": "Prepare and image the laptop", "ko": "노트북 준비 및 이미지 설치",

@@ -6,13 +6,14 @@ is hidden by its ``visible_if`` is neither required nor kept (a forged answer to
 Conditions (``Question.visible_if`` / ``required_if``, ``TaskTemplate.condition``,
 ``ApprovalRule.condition``)::
 
-    {"question": "model", "op": "equals" | "one_of" | "contains", "value": …}
+    {"question": "model", "op": "equals" | "one_of" | "contains" | "at_least" | "at_most", "value": …}
     {"all": [condition, …]}      every one holds (AND)
     {"any": [condition, …]}      at least one holds (OR)
 
 nestable up to ``MAX_DEPTH`` levels. ``equals`` compares the answer with the value (numbers as
 numbers, yes/no as true/false); ``one_of`` holds when the answer equals one of a list; ``contains``
-holds when a multiple-choice answer includes the value, or a text contains it (ignoring case).
+holds when a multiple-choice answer includes the value, or a text contains it (ignoring case);
+``at_least`` / ``at_most`` compare numbers (an approval rule's ``price``, the order's total, too).
 An unanswered or hidden question never equals anything.
 
 Answers are JSON values: text and dates (``YYYY-MM-DD``) as strings, numbers as numbers,
@@ -38,7 +39,8 @@ from .choices import QuestionType as T
 
 MAX_DEPTH = 5
 MAX_TEXT = {T.SHORT_TEXT: 500, T.LONG_TEXT: 10_000}
-OPS = ("equals", "one_of", "contains")
+OPS = ("equals", "one_of", "contains", "at_least", "at_most")
+NUMBER_OPS = ("at_least", "at_most")
 # Stored in the snapshot as English message ids; shown through gettext in the reader's language.
 YES, NO = gettext_noop("Yes"), gettext_noop("No")
 
@@ -62,6 +64,23 @@ def _same(answer, value) -> bool:
         return Decimal(str(answer)) == Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(answer) == str(value)
+
+
+def _number(value) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _compare(op: str, answer, value) -> bool:
+    answer, value = _number(answer), _number(value)
+    if answer is None or value is None:
+        return False
+    return answer >= value if op == "at_least" else answer <= value
 
 
 def _as_bool(value):
@@ -90,6 +109,8 @@ def evaluate(condition, answers: dict) -> bool:
         if isinstance(answer, list):
             return any(_same(item, value) for item in answer)
         return bool(answer) and str(value).lower() in str(answer).lower()
+    if op in NUMBER_OPS:
+        return _compare(op, answer, value)
     return False
 
 
@@ -114,9 +135,12 @@ def condition_errors(condition, known_keys, *, depth: int = 1) -> list[str]:
     if condition["question"] not in known_keys:
         errors.append(_("Unknown question: %(key)s.") % {"key": condition["question"]})
     if condition["op"] not in OPS:
-        errors.append(_("Unknown operator %(op)s: use equals, one_of or contains.") % {"op": condition["op"]})
+        errors.append(_("Unknown operator %(op)s: use equals, one_of, contains, at_least or at_most.")
+                      % {"op": condition["op"]})
     elif condition["op"] == "one_of" and not isinstance(condition["value"], list):
         errors.append(_("\"one_of\" takes a list of values."))
+    elif condition["op"] in NUMBER_OPS and _number(condition["value"]) is None:
+        errors.append(_("\"%(op)s\" takes a number.") % {"op": condition["op"]})
     elif condition["op"] != "one_of" and isinstance(condition["value"], (list, dict)):
         errors.append(_("\"%(op)s\" takes a single value.") % {"op": condition["op"]})
     return errors
@@ -131,22 +155,33 @@ def condition_keys(condition) -> set[str]:
     return {condition.get("question")}
 
 
-def describe(condition, labels: dict) -> str:
-    """``condition`` in words for people ("only if …" hints): ``labels`` maps keys to labels."""
+def describe(condition, labels: dict, options: dict | None = None) -> str:
+    """``condition`` in words for people ("only if …" hints): ``labels`` maps keys to labels,
+    ``options`` keys to ``{value: label}`` of their choices."""
     if not condition:
         return ""
+    options = options or {}
     for group, joiner in (("all", _(" and ")), ("any", _(" or "))):
         if group in condition:
-            parts = [describe(part, labels) for part in condition[group]]
+            parts = [describe(part, labels, options) for part in condition[group]]
             return joiner.join(f"({part})" if len(condition[group]) > 1 and " " in part else part for part in parts)
-    label = labels.get(condition.get("question"), condition.get("question"))
+    key = condition.get("question")
+    label, named = labels.get(key, key), options.get(key, {})
+
+    def word(value) -> str:
+        return named.get(str(value)) or _display_bool(value)
+
     value = condition.get("value")
     if condition.get("op") == "one_of":
-        value = _(", ").join(str(v) for v in value or [])
-        return _("“%(question)s” is one of %(values)s") % {"question": label, "values": value}
+        values = _(", ").join(word(v) for v in value or [])
+        return _("“%(question)s” is one of %(values)s") % {"question": label, "values": values}
     if condition.get("op") == "contains":
-        return _("“%(question)s” includes %(value)s") % {"question": label, "value": _display_bool(value)}
-    return _("“%(question)s” is %(value)s") % {"question": label, "value": _display_bool(value)}
+        return _("“%(question)s” includes %(value)s") % {"question": label, "value": word(value)}
+    if condition.get("op") == "at_least":
+        return _("“%(question)s” is %(value)s or more") % {"question": label, "value": word(value)}
+    if condition.get("op") == "at_most":
+        return _("“%(question)s” is %(value)s or less") % {"question": label, "value": word(value)}
+    return _("“%(question)s” is %(value)s") % {"question": label, "value": word(value)}
 
 
 def _display_bool(value) -> str:

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.roles import can_manage_catalog
 from esm.api import LIST_ERRORS, READ_ERRORS, error_responses
-from esm.api_bases import ByIdMixin, parse_id
+from esm.api_bases import ByIdMixin, ServiceWritesMixin, parse_id
 from esm.pagination import KeysetPagination
 
 from .. import queries, services
@@ -45,35 +45,6 @@ class IsCatalogManager(BasePermission):
         return can_manage_catalog(request.user)
 
 
-class ServiceWrites:
-    """Create, edit (PATCH) and delete through a save and a delete service of ``catalog.services``:
-    ``save_service(actor=…, <instance_argument>=…, **fields)``."""
-
-    save_service = delete_service = None
-    instance_argument = ""
-
-    def save_arguments(self, data: dict) -> dict:
-        return data
-
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        saved = self.save_service(actor=request.user, **self.save_arguments(serializer.validated_data))
-        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        saved = self.save_service(actor=request.user, **{self.instance_argument: instance},
-                                  **self.save_arguments(serializer.validated_data))
-        return Response(self.get_serializer(saved).data)
-
-    def destroy(self, request, pk=None):
-        self.delete_service(actor=request.user, **{self.instance_argument: self.get_object()})
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
 # --- Categories -------------------------------------------------------------------------------
 
 
@@ -87,7 +58,7 @@ class ServiceWrites:
     partial_update=extend_schema(summary="Edit a category (catalog managers)", parameters=[ID_PATH],
                                  responses={200: CatalogCategorySerializer, **error_responses(400, 401, 403, 404)}),
 )
-class CategoryViewSet(ServiceWrites, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class CategoryViewSet(ServiceWritesMixin, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     serializer_class = CatalogCategorySerializer
     pagination_class = KeysetPagination
@@ -256,7 +227,7 @@ def _required_id(request, name: str) -> int:
     destroy=extend_schema(summary="Remove a question from a draft form", parameters=[ID_PATH],
                           responses={204: None, **WRITE}),
 )
-class QuestionViewSet(ServiceWrites, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class QuestionViewSet(ServiceWritesMixin, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     serializer_class = CatalogQuestionSerializer
     permission_classes = [IsCatalogManager]
@@ -275,7 +246,7 @@ class QuestionViewSet(ServiceWrites, ByIdMixin, mixins.ListModelMixin, mixins.Re
 
     def partial_update(self, request, pk=None):
         question = self.get_object()
-        serializer = self.get_serializer(question, data=request.data, partial=True)
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if data.pop("form", question.form) != question.form:
@@ -294,14 +265,14 @@ class QuestionViewSet(ServiceWrites, ByIdMixin, mixins.ListModelMixin, mixins.Re
         return Response(self.get_serializer(moved).data)
 
 
-class ItemChildWrites(ServiceWrites):
+class ItemChildWrites(ServiceWritesMixin):
     """Task templates and approval rules: the item is named in the body on create and stays."""
 
     instance_argument = ""
 
     def partial_update(self, request, pk=None):
         instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if data.pop("item", instance.item) != instance.item:

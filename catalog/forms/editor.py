@@ -16,11 +16,13 @@ from servicedesk.models import ApprovalPolicy, ApproverGroup
 from servicedesk.rendering import MAX_BODY_CHARS
 
 from ..choices import ApproverSource, Audience, QuestionType, TimeoutAction
+from ..forms_engine import MAX_DEPTH
 from ..localize import TRANSLATABLE, other_languages
 from ..templatetags.catalog_tags import ICONS
 
 CONDITION_HELP = _('JSON, e.g. {"question": "model", "op": "equals", "value": "performance"}; combine with '
-                   '{"all": [...]} or {"any": [...]}; operators: equals, one_of (a list), contains.')
+                   '{"all": [...]} or {"any": [...]}; operators: equals, one_of (a list), contains, at_least, at_most '
+                   '(numbers).')
 
 
 class JSONField(forms.CharField):
@@ -44,6 +46,8 @@ class JSONField(forms.CharField):
             return json.loads(value)
         except ValueError as exc:
             raise ValidationError(_("This is not valid JSON: %(error)s"), params={"error": exc}) from None
+        except RecursionError:  # thousands of nested brackets
+            raise ValidationError(_("Conditions nest at most %(n)s levels deep."), params={"n": MAX_DEPTH}) from None
 
 
 def _no_empty_choice(form) -> None:

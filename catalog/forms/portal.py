@@ -103,6 +103,7 @@ class AnswersForm(ServiceErrorsMixin, forms.Form):
         self.cleaned_answers = None
         people = people_choices() if any(q.type == T.PERSON for q in self.questions) else []
         labels = {q.key: text(q, "label") for q in self.questions}
+        options = {q.key: {str(c["value"]): choice_label(c) for c in q.choices or []} for q in self.questions}
         for q in self.questions:
             field = _field(q, people)
             field.required = False
@@ -111,8 +112,8 @@ class AnswersForm(ServiceErrorsMixin, forms.Form):
             field.initial = _initial(q)
             field.question = q
             field.always_required = q.required
-            field.hint = forms_engine.describe(q.visible_if, labels)
-            field.required_hint = forms_engine.describe(q.required_if, labels) if q.required_if else ""
+            field.hint = forms_engine.describe(q.visible_if, labels, options)
+            field.required_hint = forms_engine.describe(q.required_if, labels, options)
             field.visible_if_json = json.dumps(q.visible_if) if q.visible_if else ""
             field.required_if_json = json.dumps(q.required_if) if q.required_if else ""
             self.fields[PREFIX + q.key] = field

@@ -166,15 +166,22 @@ def item_state(request, pk: int):
 # --- The form ---------------------------------------------------------------------------------
 
 
+def _question_words(questions) -> tuple[dict, dict]:
+    """Labels and option labels by key, for conditions in words (``forms_engine.describe``)."""
+    labels = {q.key: q.label for q in questions}
+    options = {q.key: {str(c["value"]): c.get("label", "") for c in q.choices or []} for q in questions}
+    return labels, options
+
+
 def _form_context(item: CatalogItem) -> dict:
     versions = list(item.form_versions.select_related("created_by", "published_by").order_by("-number"))
     draft = next((v for v in versions if v.state == FormState.DRAFT), None)
     shown = draft or item.current_form
     questions = list(shown.questions.select_related("ci_class")) if shown else []
-    labels = {q.key: q.label for q in questions}
+    labels, options = _question_words(questions)
     for q in questions:
-        q.visible_text = forms_engine.describe(q.visible_if, labels)
-        q.required_text = forms_engine.describe(q.required_if, labels)
+        q.visible_text = forms_engine.describe(q.visible_if, labels, options)
+        q.required_text = forms_engine.describe(q.required_if, labels, options)
     return {"item": item, "versions": versions, "draft": draft, "shown": shown, "questions": questions,
             "section": "form"}
 
@@ -295,6 +302,11 @@ def fulfilment(request, pk: int):
     item = _item(pk)
     templates = list(item.task_templates.select_related("team").prefetch_related("depends_on"))
     rules = list(item.approval_rules.select_related("group", "escalate_to").prefetch_related("people"))
+    form = item.form_versions.filter(state=FormState.DRAFT).first() or item.current_form
+    labels, options = _question_words(list(form.questions.all()) if form else [])
+    labels["price"] = _("the order's total")
+    for row in (*templates, *rules):
+        row.condition_text = forms_engine.describe(row.condition, labels, options)
     return render(request, "desk/catalog/fulfilment.html", {"item": item, "templates": templates, "rules": rules,
                                                             "section": "fulfilment"})
 

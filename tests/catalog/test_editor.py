@@ -91,3 +91,11 @@ def test_tasks_and_approvals_pages(client, manager, make_item, team):
     assert response.status_code == 302
     page = client.get(f"/desk/catalog/items/{item.pk}/fulfilment/").content.decode()
     assert "Deliver" in page and "Manager" in page
+
+
+def test_deeply_nested_json_is_a_form_error(client, manager, make_item):
+    item = make_item(publish=False)
+    client.force_login(manager)
+    response = client.post(f"/desk/catalog/items/{item.pk}/form/questions/new/", {
+        "key": "x", "type": "short_text", "label": "X", "visible_if": "[" * 3000 + "]" * 3000})
+    assert response.status_code == 400 and "nest at most 5 levels" in response.content.decode()

@@ -34,6 +34,13 @@ PERFORMANCE = {"question": "model", "op": "equals", "value": "performance"}
     ({"question": "m", "op": "contains", "value": "dock"}, {"m": ["mouse", "dock"]}, True),
     ({"question": "m", "op": "contains", "value": "dock"}, {"m": ["mouse"]}, False),
     ({"question": "t", "op": "contains", "value": "VPN"}, {"t": "need vpn at home"}, True),
+    ({"question": "price", "op": "at_least", "value": 1500}, {"price": 1800.0}, True),
+    ({"question": "price", "op": "at_least", "value": 1500}, {"price": 1500}, True),
+    ({"question": "price", "op": "at_least", "value": 1500}, {"price": 900}, False),
+    ({"question": "n", "op": "at_most", "value": "2"}, {"n": 2}, True),
+    ({"question": "n", "op": "at_most", "value": 2}, {"n": 3}, False),
+    ({"question": "n", "op": "at_most", "value": 2}, {"n": "many"}, False),
+    ({"question": "n", "op": "at_most", "value": 2}, {}, False),
     ({"all": [PERFORMANCE, {"question": "n", "op": "equals", "value": 2}]}, {"model": "performance", "n": 2}, True),
     ({"all": [PERFORMANCE, {"question": "n", "op": "equals", "value": 2}]}, {"model": "performance", "n": 1}, False),
     ({"any": [PERFORMANCE, {"question": "n", "op": "equals", "value": 2}]}, {"model": "standard", "n": 2}, True),
@@ -53,6 +60,7 @@ def test_evaluate(condition, answers, expected):
     ({"question": "model", "op": "is", "value": 1}, "Unknown operator"),
     ({"question": "model", "op": "one_of", "value": "a"}, "one_of"),
     ({"question": "model", "op": "equals", "value": [1]}, "single value"),
+    ({"question": "model", "op": "at_least", "value": "lots"}, "takes a number"),
     ({"all": []}, "non-empty list"),
     ({"all": [PERFORMANCE], "any": [PERFORMANCE]}, "non-empty list"),
     ({"question": "model"}, "names"),
@@ -73,6 +81,7 @@ def test_describe_in_words():
     text = describe({"any": [PERFORMANCE, {"question": "n", "op": "one_of", "value": [1, 2]}]},
                     {"model": "Model", "n": "Screens"})
     assert "“Model” is performance" in text and " or " in text and "“Screens” is one of 1, 2" in text
+    assert describe({"question": "n", "op": "at_least", "value": 3}, {"n": "Screens"}) == "“Screens” is 3 or more"
 
 
 # --- clean_answers --------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_form_works_without_javascript(client, requester, make_item):
     page = client.get(f"/portal/catalog/items/{item.pk}/").content.decode()
     # Every question is in the page; the conditional one says when to answer it.
     assert 'name="q_justification"' in page
-    assert "Answer only if “Model” is performance." in page
+    assert "Answer only if “Model” is Performance." in page
     assert "data-visible-if=" in page and "catalog/order.js" in page
 
 

@@ -39,6 +39,11 @@
       if (Array.isArray(answer)) { return answer.some(function (a) { return same(a, condition.value); }); }
       return !!answer && String(answer).toLowerCase().indexOf(String(condition.value).toLowerCase()) !== -1;
     }
+    if (condition.op === "at_least" || condition.op === "at_most") {
+      if (answer === null || answer === "" || isNaN(Number(answer))) { return false; }
+      return condition.op === "at_least" ? Number(answer) >= Number(condition.value)
+        : Number(answer) <= Number(condition.value);
+    }
     return false;
   }
 
