@@ -181,6 +181,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
         "options": {"expires": 600},
     },
+    # Satisfaction survey invitations fall due in the database (surveys.Survey.due_at).
+    "surveys.send_due_invitations": {
+        "task": "surveys.send_due_invitations",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     # Flags imported CIs not seen for CMDB_STALE_DAYS, for configuration managers to review.
     "cmdb.flag_stale_cis": {
         "task": "cmdb.flag_stale_cis",

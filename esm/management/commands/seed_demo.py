@@ -13,6 +13,7 @@ from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
 from sla import demo as sla_demo
+from surveys import demo as surveys_demo
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         # SLA clocks come from the (time-shifted) history; the sla app owns them (incidents cannot import it).
         sla_demo.seed(stdout=self.stdout)
         changes = changes_demo.seed()
+        surveys_demo.seed()  # satisfaction policies and answered surveys of resolved incidents
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
