@@ -22,7 +22,7 @@ from servicedesk.choices import TicketKind
 from servicedesk.models import Notification, Ticket
 
 from . import services
-from .models import FollowUpState, Survey
+from .models import FollowUpState, Survey, SurveyPolicy
 
 POLICIES = {  # kind: delay (minutes), sample (percent), expiry (days), comment required at or below
     TicketKind.INCIDENT: (60, 80, 14, 2),
@@ -47,7 +47,7 @@ FOLLOW_UP_NOTES = {
 
 def seed(*, limit: int = 200) -> dict:
     """Create the policies and the surveys of the newest ``limit`` resolved demo incidents."""
-    if Survey.objects.exists():
+    if Survey.objects.exists() or SurveyPolicy.objects.exists():
         return {}
     manager = User.objects.filter(username="slm").first()
     if manager is None:

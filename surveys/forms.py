@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from esm.forms import ServiceErrorsMixin
 
-from .models import FollowUpState, SurveyPolicy
+from .models import FollowUpState
 from .services import MAX_COMMENT_CHARS
 
 MAX_VERSION = 2**31 - 1
@@ -44,17 +44,19 @@ class PolicyForm(ServiceErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION, required=False)
     active = forms.BooleanField(label=_("Send surveys for this kind"), required=False, initial=True,
                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-    delay_minutes = forms.IntegerField(label=SurveyPolicy._meta.get_field("delay_minutes").verbose_name,
-                                       min_value=0, max_value=60 * 24 * 30, initial=0,
-                                       widget=_small(forms.NumberInput))
-    sample_percent = forms.IntegerField(label=SurveyPolicy._meta.get_field("sample_percent").verbose_name,
-                                        min_value=0, max_value=100, initial=100, widget=_small(forms.NumberInput))
-    expiry_days = forms.IntegerField(label=SurveyPolicy._meta.get_field("expiry_days").verbose_name,
-                                     min_value=1, max_value=90, initial=14, widget=_small(forms.NumberInput))
-    comment_required_at_or_below = forms.IntegerField(
-        label=SurveyPolicy._meta.get_field("comment_required_at_or_below").verbose_name,
-        help_text=_("0: a comment is never required."), min_value=0, max_value=5, initial=2,
+    delay_minutes = forms.IntegerField(
+        label=_("Delay after resolution (minutes)"), min_value=0, max_value=60 * 24 * 30, initial=0,
+        help_text=_("How long after the resolution the invitation is e-mailed."), widget=_small(forms.NumberInput))
+    sample_percent = forms.IntegerField(
+        label=_("Sample (percent of resolved tickets)"), min_value=0, max_value=100, initial=100,
+        help_text=_("Which share of resolved tickets gets a survey; the same ticket is always chosen the same way."),
         widget=_small(forms.NumberInput))
+    expiry_days = forms.IntegerField(
+        label=_("Link valid for (days)"), min_value=1, max_value=90, initial=14,
+        help_text=_("After this the link no longer opens the survey."), widget=_small(forms.NumberInput))
+    comment_required_at_or_below = forms.IntegerField(
+        label=_("Comment required at or below score"), help_text=_("0: a comment is never required."),
+        min_value=0, max_value=5, initial=2, widget=_small(forms.NumberInput))
 
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}

@@ -63,6 +63,7 @@ def csat(request):
     return render(request, "surveys/desk/csat.html", {
         **_common(request, "csat"), "rows": rows, "totals": queries.csat_totals(rows),
         "chart_json": json.dumps(queries.csat_chart(rows)), "dimension": dimension,
+        "dimension_label": DIMENSION_LABELS[dimension],
         "dimensions": [(k, DIMENSION_LABELS[k]) for k in queries.DIMENSIONS], "kind": kind,
         "kinds": registry.kind_choices(), "start": f"{start:%Y-%m}", "end": f"{last_month:%Y-%m}",
         "error": error, "csv_query": params.urlencode(),
