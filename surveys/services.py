@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,8 @@ from accounts.roles import can_view_satisfaction, can_work_tickets
 from esm.errors import DomainError, NotPermitted, StaleVersion
 from esm.services import service
 from servicedesk import registry
-from servicedesk.models import Ticket
+from servicedesk.choices import EventKind
+from servicedesk.models import Ticket, TimelineEntry
 from servicedesk.notifications import notify
 
 from . import links
@@ -32,6 +34,10 @@ EDIT_HOURS = 12
 MAX_COMMENT_CHARS = 4000
 MAX_DELAY_MINUTES = 60 * 24 * 30
 SCAN_BATCH = 200
+# The sweep looks back this far for resolutions whose after-commit planning never ran, and leaves
+# the last minutes to the signal.
+SWEEP_WINDOW = timedelta(hours=24)
+SWEEP_GRACE = timedelta(minutes=2)
 
 
 class SurveyClosed(DomainError):
@@ -174,6 +180,49 @@ def invitations_send_due(*, actor: User | None = None, now=None, limit: int = SC
                .select_related("ticket", "requester")
                .filter(due_at__lte=now).order_by("due_at", "id")[:limit])
     return sum(1 for survey in due if _send_invitation(survey, now))
+
+
+def _resolution_condition() -> Q | None:
+    """Tickets in a resolved state of a kind whose policy is active."""
+    condition = None
+    for kind in SurveyPolicy.objects.filter(active=True).values_list("kind", flat=True):
+        process = registry.find(kind)
+        states = [s.value for s in process.workflow.states if s.resolved] if process else []
+        if states:
+            part = Q(kind=kind, state__in=states)
+            condition = part if condition is None else condition | part
+    return condition
+
+
+def _resolver_id(ticket: Ticket) -> int | None:
+    """Who made the latest move into a resolved state, from the timeline (None: the system)."""
+    entries = TimelineEntry.objects.filter(ticket=ticket, kind=EventKind.STATE).order_by("-at", "-id")
+    for actor_id, target in entries.values_list("actor_id", "data__target")[:20]:
+        if is_resolved_state(ticket.kind, target or ""):
+            return actor_id
+    return None
+
+
+def surveys_sweep_missed(*, now=None, limit: int = 500) -> int:
+    """Plan the surveys of recent resolutions whose after-commit planning never ran (a process died
+    between the commit and the signal). Sampling is fixed per ticket, so a retry decides the same."""
+    now = now or timezone.now()
+    condition = _resolution_condition()
+    if condition is None:
+        return 0
+    sampled = {p.kind: p.sample_percent for p in SurveyPolicy.objects.filter(active=True)}
+    candidates = (Ticket.objects.filter(condition, resolved_at__gte=now - SWEEP_WINDOW,
+                                        resolved_at__lt=now - SWEEP_GRACE, survey__isnull=True)
+                  .select_related("assignee").order_by("resolved_at", "id")[:limit])
+    planned = 0
+    for ticket in candidates:
+        if not is_sampled(ticket.pk, sampled.get(ticket.kind, 0)):
+            continue
+        actor_id = _resolver_id(ticket)
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        if survey_schedule(ticket=ticket, actor=actor, resolved_at=ticket.resolved_at) is not None:
+            planned += 1
+    return planned
 
 
 # --- Answers --------------------------------------------------------------------------------

@@ -7,5 +7,7 @@ from . import services
 
 @shared_task(name="surveys.send_due_invitations", queue="default", ignore_result=True)
 def send_due_invitations() -> int:
-    """Beat: e-mail the survey invitations that fell due (rows claimed with SKIP LOCKED)."""
+    """Beat: plan surveys a dead process missed, then e-mail the invitations that fell due (rows
+    claimed with SKIP LOCKED). Returns how many were sent."""
+    services.surveys_sweep_missed()
     return services.invitations_send_due()

@@ -72,3 +72,34 @@ def test_a_row_claimed_by_another_worker_is_skipped_not_waited_for(make_incident
     assert Survey.objects.get(pk=second.pk).invited_at is not None
     assert Survey.objects.get(pk=first.pk).invited_at is None
     assert services.invitations_send_due(now=timezone.now() + timedelta(minutes=1)) == 1  # the next tick
+
+
+def test_the_sweep_plans_a_resolution_whose_signal_never_ran(make_incident, policy, agent, team, requester):
+    from incidents import services as incidents
+    from incidents.choices import IncidentState
+
+    ticket = make_incident()
+    incidents.incident_assign(ticket=ticket, actor=agent, team=team, assignee=agent)
+    # No on-commit callbacks run: as if the process died right after the commit.
+    incidents.incident_transition(ticket=ticket, actor=agent, to=IncidentState.RESOLVED,
+                                  resolution_code="solved_permanently", resolution_notes="Fixed.")
+    assert not Survey.objects.filter(ticket=ticket).exists()
+    assert services.surveys_sweep_missed(now=timezone.now()) == 0  # the signal's grace period
+    later = timezone.now() + timedelta(minutes=5)
+    assert services.surveys_sweep_missed(now=later) == 1
+    survey = Survey.objects.get(ticket=ticket)
+    assert survey.agent == agent and survey.due_at is not None
+    assert services.surveys_sweep_missed(now=later) == 0  # planned once
+    assert services.surveys_sweep_missed(now=timezone.now() + timedelta(days=2)) == 0  # outside the window
+
+
+def test_the_sweep_respects_who_resolved_it(make_incident, policy, requester):
+    from servicedesk.choices import EventKind
+    from servicedesk.models import TimelineEntry
+
+    ticket = make_incident()
+    ticket.state, ticket.resolved_at = "resolved", timezone.now()
+    ticket.save(update_fields=["state", "resolved_at"])
+    TimelineEntry.objects.create(ticket=ticket, actor=requester, kind=EventKind.STATE,
+                                 data={"source": "in_progress", "target": "resolved"})
+    assert services.surveys_sweep_missed(now=timezone.now() + timedelta(minutes=5)) == 0
