@@ -19,6 +19,7 @@ from accounts.models import display_name
 from servicedesk import registry
 
 from .models import SATISFIED_FROM, Survey
+from .services import EDIT_HOURS
 
 RESULT_ORDERINGS = {"-answered_at": ("-answered_at", "-id"), "answered_at": ("answered_at", "id")}
 RESULT_ORDERING_FILTERS = {name: Q(answered_at__isnull=False) for name in RESULT_ORDERINGS}
@@ -44,8 +45,6 @@ def low_scores(state: str) -> QuerySet:
 def open_for_requester(user, now=None) -> list[Survey]:
     """Surveys a requester may answer now (newest first): unanswered and not expired, or still editable."""
     now = now or timezone.now()
-    from .services import EDIT_HOURS
-
     return list(Survey.objects.filter(requester=user, invited_at__isnull=False)
                 .filter(Q(answered_at__isnull=True, expires_at__gt=now)
                         | Q(answered_at__gt=now - timedelta(hours=EDIT_HOURS)))

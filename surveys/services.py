@@ -310,11 +310,14 @@ def _notify_lead(survey: Survey) -> None:
 
 
 @service
-def survey_follow_up(*, survey: Survey, actor: User, state: str, note: str, now=None) -> SurveyFollowUp:
+def survey_follow_up(*, survey: Survey, actor: User, state: str, note: str, expected_version: int | None = None,
+                     now=None) -> SurveyFollowUp:
     """Record that the requester was contacted, or close the follow-up, with a note."""
     if not can_view_satisfaction(actor):
         raise NotPermitted(_("Only team leads and service level managers follow up low scores."))
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if expected_version is not None and survey.version != expected_version:
+        raise StaleVersion(current_version=survey.version)
     if not survey.followup_state:
         raise DomainError(_("Only low scores are followed up."), code="not_low_score")
     if survey.followup_state == FollowUpState.CLOSED:

@@ -26,12 +26,12 @@ from esm.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     ErrorSerializer,
+    FieldErrorsSerializer,
     error_responses,
     etag_for,
     if_match_version,
 )
 from esm.api_bases import ByIdMixin
-from esm.errors import StaleVersion
 from esm.pagination import KeysetPagination
 from esm.throttling import ResilientScopedRateThrottle
 from servicedesk import registry
@@ -96,9 +96,8 @@ class SurveyResultViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModel
         expected = if_match_version(request, survey.version)
         serializer = FollowUpInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if expected is not None and expected != survey.version:
-            raise StaleVersion(current_version=survey.version)
-        services.survey_follow_up(survey=survey, actor=request.user, **serializer.validated_data)
+        services.survey_follow_up(survey=survey, actor=request.user, expected_version=expected,
+                                  **serializer.validated_data)
         survey = self.get_queryset().get(pk=survey.pk)
         response = Response(SurveyDetailSerializer(survey).data)
         response["ETag"] = etag_for(survey.version)
@@ -203,8 +202,8 @@ class AnswerThrottle(ResilientScopedRateThrottle):
         return self.rate
 
 
-ERR_LINK_400 = OpenApiResponse(ErrorSerializer, description="Forged or malformed token (`code`: `invalid_link`), "
-                                                           "or invalid fields.")
+ERR_LINK_400 = OpenApiResponse(FieldErrorsSerializer, description="Invalid fields; a forged, tampered or malformed "
+                                                                 "token is an error on `token`.")
 ERR_LINK_410 = OpenApiResponse(ErrorSerializer, description="The link has expired (`code`: `link_expired`).")
 ERR_LINK_409 = OpenApiResponse(ErrorSerializer, description="The survey takes no answer now (`survey_expired`, "
                                                            "or `survey_answered` after the 12-hour edit window).")
@@ -216,8 +215,7 @@ def _link_error(exc: links.LinkError) -> Response:
     if exc.expired:
         return Response({"detail": _("This survey link has expired."), "code": "link_expired"},
                         status=status.HTTP_410_GONE)
-    return Response({"detail": _("This survey link is not valid."), "code": "invalid_link"},
-                    status=status.HTTP_400_BAD_REQUEST)
+    raise ValidationError({"token": [_("This survey link is not valid.")]})
 
 
 def _survey_for(token: str) -> Survey:

@@ -11,7 +11,6 @@ import io
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from esm.api_bases import parse_id
-from esm.errors import DomainError, StaleVersion
 from esm.pagination import InvalidCursor, keyset_paginate, query_without
 from servicedesk import registry
 
@@ -27,6 +25,7 @@ from .. import queries, services
 from ..access import can_manage_policies, policies_required, satisfaction_required
 from ..forms import FollowUpForm, PolicyForm
 from ..models import FollowUpState, Survey, SurveyPolicy
+from .common import run_service
 
 PAGE_SIZE = 50
 DIMENSION_LABELS = {"team": gettext_lazy("Team"), "agent": gettext_lazy("Agent"),
@@ -131,17 +130,10 @@ def _render_low_score(request, survey: Survey, form, status: int = 200):
 def follow_up(request, pk):
     survey = _survey_or_404(pk)
     form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            services.survey_follow_up(survey=survey, actor=request.user, state=form.cleaned_data["state"],
-                                      note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except DomainError as exc:
-            form.add_error(None, exc.detail)
-        else:
-            messages.success(request, _("Follow-up recorded."))
-            return redirect("desk-surveys:low_score", pk=survey.pk)
+    if form.is_valid() and run_service(form, lambda: services.survey_follow_up(
+            survey=survey, actor=request.user, state=form.cleaned_data["state"], note=form.cleaned_data["note"])):
+        messages.success(request, _("Follow-up recorded."))
+        return redirect("desk-surveys:low_score", pk=survey.pk)
     return _render_low_score(request, survey, form, status=400)
 
 
@@ -166,20 +158,10 @@ def policy_edit(request, kind: str):
     policy = SurveyPolicy.objects.filter(kind=kind).first()
     if request.method == "POST":
         form = PolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.policy_save(actor=request.user, kind=kind, expected_version=form.cleaned_data["version"],
-                                     **form.values())
-            except StaleVersion:
-                form.add_error(None, _("Someone else saved this since you opened it. Nothing was saved: reload "
-                                       "the page, check the current values and save again."))
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, _("Survey policy saved."))
-                return redirect("desk-surveys:policies")
+        if form.is_valid() and run_service(form, lambda: services.policy_save(
+                actor=request.user, kind=kind, expected_version=form.cleaned_data["version"], **form.values())):
+            messages.success(request, _("Survey policy saved."))
+            return redirect("desk-surveys:policies")
     elif policy is not None:
         form = PolicyForm(initial={"version": policy.version, **{f: getattr(policy, f) for f in PolicyForm.FIELDS}})
     else:

@@ -7,7 +7,6 @@ page in plain words, never a 500. The same form serves a signed-in requester fro
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from esm.errors import DomainError
 from servicedesk.queries import is_ticket_number
 
 from .. import links, queries, services
 from ..forms import AnswerForm
 from ..models import AnswerChannel, Survey
+from .common import run_service
 
 
 def _survey_of_ticket(ticket_id: int) -> Survey | None:
@@ -69,17 +68,11 @@ def _answer_page(request, survey: Survey, *, actor, via: str, action: str):
                       status=status)
     if request.method == "POST":
         form = AnswerForm(request.POST)
-        if form.is_valid():
-            try:
-                services.survey_answer(survey=survey, actor=actor, score=form.cleaned_data["score"],
-                                       comment=form.cleaned_data["comment"], via=via)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, _("Thank you! Your answer helps us improve."))
-                return redirect(action)
+        if form.is_valid() and run_service(form, lambda: services.survey_answer(
+                survey=survey, actor=actor, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
+                via=via)):
+            messages.success(request, _("Thank you! Your answer helps us improve."))
+            return redirect(action)
         return render(request, "surveys/portal/survey.html", _context(survey, form, action), status=400)
     initial = {"score": survey.score, "comment": survey.comment} if survey.answered_at else {}
     return render(request, "surveys/portal/survey.html", _context(survey, AnswerForm(initial=initial), action))

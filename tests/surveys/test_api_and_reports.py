@@ -103,7 +103,7 @@ def test_csat_page_with_chart_data_and_csv(client, answered, lead, agent, reques
     answered(3, score=4)
     client.force_login(lead)
     page = client.get("/desk/surveys/")
-    assert page.status_code == 200 and 'id="csat-chart-data"' in page.text and "100.0%" in page.text
+    assert page.status_code == 200 and 'id="sla-chart-data"' in page.text and "100.0%" in page.text
     assert client.get("/desk/surveys/?start=junk").status_code == 200  # shown as an error, not a 500
     csv = client.get("/desk/surveys/?group_by=service&format=csv")
     assert csv["Content-Type"].startswith("text/csv") and "E-mail" in csv.content.decode()

@@ -110,7 +110,7 @@ def test_the_api_answer_endpoint_takes_the_token(api, invited):
                         format="json")
     assert ok.status_code == 200 and ok.json()["score"] == 1
     forged = anonymous.post("/api/v1/surveys/answer/", {"token": "x:y:z", "score": 4}, format="json")
-    assert forged.status_code == 400 and forged.json()["code"] == "invalid_link"
+    assert forged.status_code == 400 and "token" in forged.json()
     assert anonymous.get("/api/v1/surveys/answer/").status_code == 400
     with time_machine.travel(timezone.now() - timedelta(days=15)):  # a link e-mailed 15 days ago
         old = token_of(survey)
