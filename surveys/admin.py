@@ -16,7 +16,7 @@ class PolicyAdminForm(forms.ModelForm):
 
     class Meta:
         model = SurveyPolicy
-        fields = ["kind", *sorted(services.POLICY_FIELDS)]
+        fields = ["kind", "active", "delay_minutes", "sample_percent", "expiry_days", "comment_required_at_or_below"]
 
     def clean(self):
         cleaned = super().clean()
@@ -32,6 +32,7 @@ class PolicyAdminForm(forms.ModelForm):
 @admin.register(SurveyPolicy)
 class SurveyPolicyAdmin(admin.ModelAdmin):
     form = PolicyAdminForm
+    fields = PolicyAdminForm.Meta.fields
     list_display = ("kind", "active", "delay_minutes", "sample_percent", "expiry_days", "comment_required_at_or_below")
 
     def get_readonly_fields(self, request, obj=None):

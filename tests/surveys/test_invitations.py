@@ -49,7 +49,7 @@ def test_a_policy_switched_off_meanwhile_sends_nothing(make_incident, resolve, p
     assert not Notification.objects.filter(reason="survey_invitation").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the roles migrations made
 def test_a_row_claimed_by_another_worker_is_skipped_not_waited_for(make_incident, resolve, policy):
     first, second = resolve(make_incident()), resolve(make_incident())
     claimed, release = threading.Event(), threading.Event()
