@@ -193,7 +193,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 
 class AnswerThrottle(ResilientScopedRateThrottle):
-    """Anyone may call the answer endpoint: count per client address."""
+    """Anyone may call the answer endpoint: count per client address (the view names the scope)."""
 
     scope = "survey_answer"
     rate = "60/min"
@@ -238,6 +238,7 @@ class SurveyAnswerView(APIView):
     authentication_classes: list = []  # the signed token is the credential
     permission_classes = [AllowAny]
     throttle_classes = [AnswerThrottle]
+    throttle_scope = AnswerThrottle.scope
 
     @extend_schema(summary="Read the survey a link opens (no log-in)", parameters=[TOKEN_PARAM], auth=[],
                    responses={200: SurveyLinkSerializer, 400: ERR_LINK_400, 410: ERR_LINK_410})

@@ -153,3 +153,12 @@ def test_lists_run_a_fixed_number_of_queries(n, api, client, answered, lead, dja
         assert client.get("/desk/surveys/low-scores/").status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get("/desk/surveys/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_my_surveys_runs_a_fixed_number_of_queries(n, client, answered, requester, django_assert_max_num_queries):
+    answered(n, score=5)  # answered within the last hours: still editable, so listed
+    client.force_login(requester)
+    with django_assert_max_num_queries(5):  # the same for 3 and 30 surveys
+        page = client.get("/portal/surveys/")
+    assert page.text.count("/portal/surveys/INC") == n

@@ -118,3 +118,14 @@ def test_the_api_answer_endpoint_takes_the_token(api, invited):
     assert expired.status_code == 410 and expired.json()["code"] == "link_expired"
     bad_score = anonymous.post("/api/v1/surveys/answer/", {"token": token_of(survey), "score": 0}, format="json")
     assert bad_score.status_code == 400 and "score" in bad_score.json()
+
+
+def test_the_answer_endpoint_is_throttled_per_address(api, invited, monkeypatch):
+    from surveys.api.views import AnswerThrottle
+
+    monkeypatch.setattr(AnswerThrottle, "rate", "2/min")
+    survey = invited()
+    anonymous = api(None)
+    for _ in range(2):
+        assert anonymous.get("/api/v1/surveys/answer/", {"token": token_of(survey)}).status_code == 200
+    assert anonymous.get("/api/v1/surveys/answer/", {"token": token_of(survey)}).status_code == 429
