@@ -301,8 +301,10 @@ def _notify_lead(survey: Survey) -> None:
     lead = survey.team.lead if survey.team_id else None
     if lead is None:
         return  # still in the console's low-score queue
+    # A lead without satisfaction rights cannot open the low-score page: the ticket's page instead.
     notify(ticket=survey.ticket, recipients=[lead], reason="survey_low_score", context={
-        "score": survey.score, "survey_comment": survey.comment, "low_score_url": _low_score_url(survey),
+        "score": survey.score, "survey_comment": survey.comment,
+        "low_score_url": _low_score_url(survey) if can_view_satisfaction(lead) else "",
     })
 
 

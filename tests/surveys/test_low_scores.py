@@ -118,6 +118,15 @@ def test_console_queue_and_follow_up_form(client, invited, lead, agent, requeste
     assert client.get("/desk/surveys/low-scores/").status_code == 302
 
 
+def test_a_lead_who_cannot_see_satisfaction_gets_the_ticket_link(invited, team, other_agent):
+    team.lead = other_agent  # an agent leading the team, without satisfaction rights
+    team.save()
+    survey = invited()
+    answer(survey, 1, "bad")
+    body = Notification.objects.get(reason="survey_low_score", recipient=other_agent).body
+    assert "/desk/surveys/" not in body and f"/desk/incidents/{survey.ticket.number}/" in body
+
+
 def test_a_team_without_a_lead_still_queues_the_low_score(invited, team):
     team.lead = None
     team.save()
