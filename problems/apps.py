@@ -3,7 +3,27 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ProblemsConfig(AppConfig):
-    """Problem management and the known-error database , with root-cause analysis and proactive candidates."""
+    """Problem management and the known-error database, with root-cause analysis and proactive candidates."""
 
     name = "problems"
     verbose_name = _("Problem management")
+
+    def ready(self):
+        from servicedesk import notifications, registry, timeline
+
+        from .panels import known_errors_desk_panel
+        from .process import NOTES, PROBLEM_PROCESS
+        from .queries import known_error_suggestions_for_portal
+
+        registry.register(PROBLEM_PROCESS)
+        registry.register_desk_panel("known_errors", known_errors_desk_panel)
+        registry.register_suggestion_source("known_error", known_error_suggestions_for_portal)
+        # Problem managers start on their problems (servicedesk.registry.desk_landing).
+        registry.register_desk_landing("problems.manage_problems", "desk-problems:list")
+        for code, text in NOTES.items():
+            timeline.register_note(code, text)
+        notifications.register_reason("problem_candidate", _("Recurring incidents: %(title)s"),
+                                      "email/problem_candidate.txt")
+        notifications.register_reason("problem_resolved_incident",
+                                      _("[%(number)s] The cause of your incident has been fixed: %(title)s"),
+                                      "email/problem_resolved_incident.txt")

@@ -1,0 +1,203 @@
+"""Reads of problems and the known-error database shared by the console, the portal and the API."""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from accounts.roles import can_work_tickets
+from cmdb.models import ConfigurationItem
+from servicedesk.choices import TicketKind
+from servicedesk.models import Ticket, TicketCI
+from servicedesk.queries import HANGUL_RE, WORD_RE, search_query, tickets_visible_to
+from servicedesk.registry import Suggestion
+
+from .models import KnownError, ProblemCandidate
+
+# Keyset orderings of the problem list (esm/pagination.py): each ends in id.
+PROBLEM_ORDERINGS = {
+    "priority": ("priority", "id"),
+    "-opened_at": ("-opened_at", "-id"),
+    "-updated_at": ("-updated_at", "-id"),
+}
+DEFAULT_PROBLEM_ORDERING = "-opened_at"
+KNOWN_ERROR_ORDERINGS = {"-updated_at": ("-updated_at", "-id"), "-id": ("-id",), "title": ("title", "id")}
+CANDIDATE_ORDERINGS = {"-last_opened_at": ("-last_opened_at", "-id")}
+
+
+def problems_visible_to(user) -> QuerySet:
+    """Problem tickets: desk staff only (requesters see no problems)."""
+    if not can_work_tickets(user):
+        return Ticket.objects.none()
+    return tickets_visible_to(user).filter(kind=TicketKind.PROBLEM)
+
+
+def problem_rows_queryset(user) -> QuerySet:
+    """List rows: the ticket with its problem row, people, team and service joined (a fixed query count)."""
+    return problems_visible_to(user).select_related(
+        "problem", "problem__problem_manager", "team", "assignee", "service")
+
+
+def known_errors_for(user) -> QuerySet:
+    if not can_work_tickets(user):
+        return KnownError.objects.none()
+    return KnownError.objects.all()
+
+
+def known_error_rows(qs: QuerySet) -> QuerySet:
+    return qs.select_related("problem__ticket", "category").prefetch_related(
+        Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name")),
+        Prefetch("services", queryset=ConfigurationItem.objects.only("id", "name")))
+
+
+def candidates_for(user) -> QuerySet:
+    if not can_work_tickets(user):
+        return ProblemCandidate.objects.none()
+    return ProblemCandidate.objects.select_related("ci")
+
+
+def linked_incidents(ticket: Ticket) -> list[Ticket]:
+    """The problem's incidents, open ones first (one query)."""
+    return list(Ticket.objects.filter(problem_link__problem_id=ticket.pk)
+                .select_related("assignee", "requester").order_by("-active", "-opened_at", "id")[:500])
+
+
+# --- Text similarity --------------------------------------------------------------------------
+
+# Words that match nearly every text add nothing to similarity.
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "could", "did", "do", "does",
+    "for", "from", "has", "have", "how", "in", "is", "it", "its", "my", "no", "not", "of", "on", "or", "our",
+    "so", "that", "the", "their", "them", "there", "this", "to", "too", "was", "we", "were", "what", "when",
+    "where", "which", "while", "who", "why", "will", "with", "you", "your",
+})
+MAX_TERMS = 40
+
+
+def similarity_query(text: str) -> str | None:
+    """A raw tsquery that matches a text sharing *any* word with ``text`` (ranking decides how close).
+
+    The terms are those of the ticket search (``servicedesk.queries.search_query``): Latin words as
+    prefixes, Korean runs as their two-character tokens, as ``esm_search_document`` indexes them —
+    so a two-syllable Korean noun (서버) matches inside a compound (메일서버).
+    """
+    terms: list[str] = []
+    for word in WORD_RE.findall((text or "").lower()):
+        for run in HANGUL_RE.findall(word):
+            terms += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+        for token in HANGUL_RE.sub(" ", word).split():
+            if len(token) >= 3 and token not in STOP_WORDS and not token.isdigit():
+                terms.append(f"{token}:*")
+    seen = list(dict.fromkeys(terms))[:MAX_TERMS]
+    if not seen:
+        return None
+    return " | ".join("'" + t.replace("'", "").replace(":*", "") + "'" + (":*" if t.endswith(":*") else "")
+                      for t in seen)
+
+
+@dataclass
+class KnownErrorMatch:
+    id: int
+    title: str
+    symptoms: str
+    workaround: str
+    workaround_public: bool
+    problem_number: str | None
+    score: float
+    same_ci: bool
+    same_service: bool
+    same_category: bool
+
+
+# ts_rank normalised to 0..1 (flag 32: rank/(rank+1)), plus boosts for what the incident shares. The
+# candidates are the union of three index walks: the GIN index (text), and the CI and service links.
+SUGGEST_SQL = """
+WITH q AS (SELECT to_tsquery('simple', %(q)s) AS q),
+cand AS (
+    SELECT ke.id FROM problems_knownerror ke, q
+    WHERE %(has_q)s AND ke.search_document @@ q.q AND ke.status = 'active'
+    UNION
+    SELECT kc.knownerror_id FROM problems_knownerror_cis kc WHERE kc.configurationitem_id = ANY(%(cis)s)
+    UNION
+    SELECT ks.knownerror_id FROM problems_knownerror_services ks WHERE ks.configurationitem_id = ANY(%(services)s)
+)
+SELECT ke.id, ke.title, ke.symptoms, ke.workaround, ke.workaround_public, t.number,
+       same_ci, same_service, same_category,
+       (CASE WHEN %(has_q)s THEN ts_rank(ke.search_document, q.q, 32) ELSE 0 END) * 2
+       + 0.5 * same_ci::int + 0.3 * same_service::int + 0.2 * same_category::int AS score
+FROM cand JOIN problems_knownerror ke ON ke.id = cand.id
+LEFT JOIN servicedesk_ticket t ON t.id = ke.problem_id, q,
+LATERAL (SELECT
+    EXISTS (SELECT 1 FROM problems_knownerror_cis kc
+            WHERE kc.knownerror_id = ke.id AND kc.configurationitem_id = ANY(%(cis)s)) AS same_ci,
+    EXISTS (SELECT 1 FROM problems_knownerror_services ks
+            WHERE ks.knownerror_id = ke.id AND ks.configurationitem_id = ANY(%(services)s)) AS same_service,
+    (ke.category_id IS NOT NULL AND ke.category_id = %(category)s) AS same_category) b
+WHERE ke.status = 'active' AND (%(public_only)s = false OR ke.workaround_public)
+ORDER BY score DESC, ke.id DESC
+LIMIT %(limit)s
+"""
+
+
+def suggest_known_errors(*, text: str, ci_ids=(), service_ids=(), category_id: int | None = None,
+                         limit: int = 5, public_only: bool = False) -> list[KnownErrorMatch]:
+    """Active known errors that match, best first: text similarity plus the same CIs, services, category.
+
+    A known error appears only when it shares words, a CI or a service; the category only ranks.
+    """
+    query = similarity_query(text)
+    if query is None and not ci_ids and not service_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(SUGGEST_SQL, {
+            "q": query or "x", "has_q": query is not None, "cis": list(ci_ids), "services": list(service_ids),
+            "category": category_id, "limit": limit, "public_only": public_only})
+        return [KnownErrorMatch(*row) for row in cursor.fetchall()]
+
+
+def suggestions_for_incident(ticket: Ticket, limit: int = 5) -> list[KnownErrorMatch]:
+    """Known errors for an incident: its title and description, CIs, service and category."""
+    ci_ids = list(TicketCI.objects.filter(ticket_id=ticket.pk).values_list("ci_id", flat=True)[:200])
+    return suggest_known_errors(text=f"{ticket.title} {ticket.description[:2000]}", ci_ids=ci_ids,
+                                service_ids=[ticket.service_id] if ticket.service_id else [],
+                                category_id=ticket.category_id, limit=limit)
+
+
+def search_known_errors(qs: QuerySet, text: str) -> QuerySet:
+    """The KEDB search: every word must occur (the ticket search's rules), best matches first."""
+    query = search_query(text)
+    if query is None:
+        return qs.none()
+    return qs.filter(search_document=query)
+
+
+# --- The portal's deflection source -------------------------------------------------------------
+
+
+def _snippet(text: str, query_text: str, length: int = 220) -> str:
+    """An escaped excerpt with the typed words in <mark>."""
+    excerpt = html.escape(" ".join((text or "").split())[:length])
+    words = sorted({w for w in WORD_RE.findall((query_text or "").lower()) if len(w) >= 2}, key=len, reverse=True)
+    if not words:
+        return excerpt
+    pattern = re.compile("|".join(re.escape(html.escape(w)) for w in words[:12]), re.IGNORECASE)
+    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", excerpt)
+
+
+def known_error_suggestions_for_portal(text: str, user, limit: int) -> list[Suggestion]:
+    """Suggestion source "known_error": active known errors whose workaround is public, for what the
+    requester types; each links to its portal page (``/portal/known-errors/<id>/``)."""
+    if not (text or "").strip() or user is None or not user.is_authenticated:
+        return []
+    matches = suggest_known_errors(text=text, limit=limit, public_only=True)
+    return [Suggestion(source="known_error", ident=str(m.id), title=m.title,
+                       snippet=_snippet(m.workaround or m.symptoms, text),
+                       url=reverse("portal:known_error", args=[m.id]), score=min(1.0, m.score / 2))
+            for m in matches if m.score > 0]
+
+
+def open_incident_filter() -> Q:
+    return Q(kind=TicketKind.INCIDENT, active=True)
