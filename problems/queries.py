@@ -106,10 +106,10 @@ class KnownErrorMatch:
     workaround: str
     workaround_public: bool
     problem_number: str | None
-    score: float
     same_ci: bool
     same_service: bool
     same_category: bool
+    score: float
 
 
 # ts_rank normalised to 0..1 (flag 32: rank/(rank+1)), plus boosts for what the incident shares. The
@@ -194,7 +194,7 @@ def known_error_suggestions_for_portal(text: str, user, limit: int) -> list[Sugg
         return []
     matches = suggest_known_errors(text=text, limit=limit, public_only=True)
     return [Suggestion(source="known_error", ident=str(m.id), title=m.title,
-                       snippet=_snippet(m.workaround or m.symptoms, text),
+                       snippet=_snippet(m.symptoms, text),
                        url=reverse("portal:known_error", args=[m.id]), score=min(1.0, m.score / 2))
             for m in matches if m.score > 0]
 

@@ -558,6 +558,7 @@ def known_error_apply(*, actor: User, known_error: KnownError, incident: Ticket,
     _require_desk(actor)
     if incident.kind != TicketKind.INCIDENT:
         raise ValidationError({"incident": _("%(number)s is not an incident.") % {"number": incident.number}})
+    known_error = KnownError.objects.get(pk=known_error.pk)  # retired since the page showed it?
     if known_error.status != KnownErrorStatus.ACTIVE:
         raise DomainError(_("This known error is retired; its workaround is no longer offered."), code="retired")
     incident = desk.ticket_lock(ticket=incident, expected_version=None)
@@ -584,7 +585,7 @@ def known_error_apply(*, actor: User, known_error: KnownError, incident: Ticket,
 
 
 def _signature(reason: str, key: str) -> str:
-    return f"{reason}:{hashlib.sha1(key.encode()).hexdigest()[:32]}"  # noqa: S324 - a name, not a secret
+    return f"{reason}:{hashlib.md5(key.encode()).hexdigest()}"  # noqa: S324 - a name, not a secret
 
 
 # Incidents of the window not linked to a problem, clustered by CI and by normalised title (lower
@@ -614,7 +615,7 @@ members AS (SELECT * FROM by_ci UNION ALL SELECT * FROM by_text)
 SELECT m.reason, m.key, min(m.ci_id) AS ci_id, array_agg(m.id ORDER BY m.id) AS ids,
        (array_agg(m.title ORDER BY m.opened_at DESC))[1] AS title, min(m.opened_at), max(m.opened_at)
 FROM members m
-LEFT JOIN dismissed d ON d.signature = m.reason || ':' || left(encode(sha1(convert_to(m.key, 'UTF8')), 'hex'), 32)
+LEFT JOIN dismissed d ON d.signature = m.reason || ':' || md5(m.key)
 WHERE d.at IS NULL OR m.opened_at > d.at
 GROUP BY m.reason, m.key
 HAVING count(*) >= %(min)s
