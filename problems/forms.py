@@ -35,7 +35,7 @@ class ProblemForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     impact = forms.TypedChoiceField(label=_("Impact"), choices=IMPACT, coerce=int, initial=3)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=IMPACT, coerce=int, initial=2)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True),
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True).select_related("parent"),
                                       required=False)
     service = forms.ModelChoiceField(label=_("Service"), required=False,
                                      queryset=ConfigurationItem.objects.services())
@@ -125,7 +125,7 @@ class KnownErrorForm(ServiceErrorsMixin, forms.Form):
     workaround_public = forms.BooleanField(label=_("Show the workaround to requesters on the portal"),
                                            required=False)
     status = forms.ChoiceField(label=_("Status"), choices=KnownErrorStatus.choices)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True),
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True).select_related("parent"),
                                       required=False)
     cis = forms.CharField(label=_("Configuration items (names, comma-separated)"), required=False, max_length=2000)
     services = forms.ModelMultipleChoiceField(label=_("Services"), required=False,

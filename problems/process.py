@@ -31,6 +31,8 @@ PROBLEM_PROCESS = Process(
     api_url="problem-detail",
     details="problem",
     panels=("linked_changes",),
+    # Queue rows join the problem row (``details``); they read one column of it.
+    row_fields=("problem__impact",),
     queues=(
         Queue("known_errors", _("Problems recorded as known errors"),
               lambda user: Q(active=True, kind=TicketKind.PROBLEM, state=ProblemState.KNOWN_ERROR)),
