@@ -142,6 +142,9 @@ LIMIT %(limit)s
 """
 
 
+RELATIVE_CUT = 0.3
+
+
 def suggest_known_errors(*, text: str, ci_ids=(), service_ids=(), category_id: int | None = None,
                          limit: int = 5, public_only: bool = False) -> list[KnownErrorMatch]:
     """Active known errors that match, best first: text similarity plus the same CIs, services, category.
@@ -155,7 +158,10 @@ def suggest_known_errors(*, text: str, ci_ids=(), service_ids=(), category_id: i
         cursor.execute(SUGGEST_SQL, {
             "q": query or "x", "has_q": query is not None, "cis": list(ci_ids), "services": list(service_ids),
             "category": category_id, "limit": limit, "public_only": public_only})
-        return [KnownErrorMatch(*row) for row in cursor.fetchall()]
+        matches = [KnownErrorMatch(*row) for row in cursor.fetchall()]
+    # A known error sharing one stray word with the text is noise next to a close match.
+    best = matches[0].score if matches else 0
+    return [m for m in matches if m.score >= best * RELATIVE_CUT]
 
 
 def suggestions_for_incident(ticket: Ticket, limit: int = 5) -> list[KnownErrorMatch]:

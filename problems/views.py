@@ -17,7 +17,7 @@ from accounts.roles import can_manage_problems
 from esm.access import desk_required
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate
-from servicedesk.choices import EventKind, TicketKind
+from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
 from servicedesk.models import Ticket, TicketCI, TimelineEntry
 from servicedesk.queries import is_ticket_number, search_tickets, tickets_visible_to
 from servicedesk.registry import desk_panels_html, state_of
@@ -25,7 +25,7 @@ from servicedesk.rendering import render_markdown
 from servicedesk.timeline import field_label, note_text
 
 from . import services
-from .choices import KnownErrorStatus, ProblemState
+from .choices import CauseCategory, KnownErrorStatus, ProblemState, RcaMethod
 from .forms import KnownErrorForm, ProblemForm, RcaForm, TransitionForm, rca_lines, style
 from .models import KnownError, KnownErrorUse, ProblemCandidate
 from .queries import (
@@ -103,7 +103,8 @@ def problem_list(request):
     if q.strip():
         qs = search_tickets(qs, q, internal=True)
     page, cursor_error = _page(request, qs, PROBLEM_ORDERINGS, DEFAULT_PROBLEM_ORDERING)
-    rows = [{"ticket": t, "state": state_of(TicketKind.PROBLEM, t.state)} for t in page.items]
+    rows = [{"ticket": t, "state": state_of(TicketKind.PROBLEM, t.state),
+             "priority_badge": PRIORITY_BADGE.get(t.priority, "secondary")} for t in page.items]
     return render(request, "problems/list.html", {
         "queues": list(queues.items()), "queue": queue, "rows": rows, "page": page, "q": q,
         "cursor_error": cursor_error, "page_query": _query_without(request, "cursor"),
@@ -212,6 +213,13 @@ def _detail(request, ticket: Ticket, *, status: int = 200, open_form: str = "", 
     return render(request, "problems/detail.html", context, status=status)
 
 
+CHOICE_LABELS = {"rca_method": dict(RcaMethod.choices), "cause_category": dict(CauseCategory.choices)}
+
+
+def _shown(name: str, value):
+    return CHOICE_LABELS.get(name, {}).get(value, value)
+
+
 def timeline_rows(ticket: Ticket) -> list[dict]:
     """The newest entries of the problem's timeline, worded in the reader's language (one query)."""
     rows = []
@@ -223,8 +231,8 @@ def timeline_rows(ticket: Ticket) -> list[dict]:
             row["source"] = state_of(TicketKind.PROBLEM, data.get("source"))
             row["target"] = state_of(TicketKind.PROBLEM, data.get("target"))
         elif entry.kind == EventKind.FIELDS:
-            row["changes"] = [(field_label(TicketKind.PROBLEM, name), change.get("from"), change.get("to"))
-                              for name, change in (data.get("changes") or {}).items()]
+            row["changes"] = [(field_label(TicketKind.PROBLEM, name), _shown(name, change.get("from")),
+                               _shown(name, change.get("to"))) for name, change in (data.get("changes") or {}).items()]
         rows.append(row)
     return rows
 
@@ -463,7 +471,7 @@ def candidate_list(request):
     for cid, number in through.objects.filter(problemcandidate_id__in=[c.pk for c in page.items]) \
             .order_by("ticket_id").values_list("problemcandidate_id", "ticket__number"):
         numbers.setdefault(cid, []).append(number)
-    rows = [{"candidate": c, "numbers": numbers.get(c.pk, [])[:20]} for c in page.items]
+    rows = [{"candidate": c, "numbers": numbers.get(c.pk, [])[:8]} for c in page.items]
     return render(request, "problems/candidates.html", {
         "rows": rows, "page": page, "cursor_error": cursor_error, "page_query": _query_without(request, "cursor"),
         "manager": can_manage_problems(request.user)})
