@@ -7,7 +7,6 @@ problem exists. Runs in one transaction; notifications stay in the outbox, marke
 """
 
 from collections import Counter
-from datetime import timedelta
 
 import pghistory
 from django.db import transaction
@@ -84,7 +83,8 @@ KNOWN_ERRORS = [
      "A missing index on the ledger table.", "Run the report per cost centre instead of for the whole company.",
      False, "erp-db-01", "ERP", "ERP month-end report times out"),
     ("그룹웨어 결재 문서 첨부 오류", "그룹웨어에서 결재 문서에 10MB 이상 파일을 첨부하면 오류가 납니다.",
-     "웹 서버의 업로드 크기 제한.", "파일을 압축하거나 10MB 이하로 나누어 첨부하세요.", True, "gw-web-01", "그룹웨어", None),
+     "웹 서버의 업로드 크기 제한.", "파일을 압축하거나 10MB 이하로 나누어 첨부하세요.", True, "gw-web-01", "그룹웨어",
+     None),
 ]
 
 CANDIDATE_INCIDENTS = [

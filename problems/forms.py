@@ -35,8 +35,8 @@ class ProblemForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     impact = forms.TypedChoiceField(label=_("Impact"), choices=IMPACT, coerce=int, initial=3)
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=IMPACT, coerce=int, initial=2)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True).select_related("parent"),
-                                      required=False)
+    category = forms.ModelChoiceField(label=_("Category"), required=False,
+                                      queryset=Category.objects.filter(active=True).select_related("parent"))
     service = forms.ModelChoiceField(label=_("Service"), required=False,
                                      queryset=ConfigurationItem.objects.services())
     problem_manager = forms.ModelChoiceField(label=_("Problem manager"), queryset=User.objects.none(),
@@ -125,8 +125,8 @@ class KnownErrorForm(ServiceErrorsMixin, forms.Form):
     workaround_public = forms.BooleanField(label=_("Show the workaround to requesters on the portal"),
                                            required=False)
     status = forms.ChoiceField(label=_("Status"), choices=KnownErrorStatus.choices)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True).select_related("parent"),
-                                      required=False)
+    category = forms.ModelChoiceField(label=_("Category"), required=False,
+                                      queryset=Category.objects.filter(active=True).select_related("parent"))
     cis = forms.CharField(label=_("Configuration items (names, comma-separated)"), required=False, max_length=2000)
     services = forms.ModelMultipleChoiceField(label=_("Services"), required=False,
                                               queryset=ConfigurationItem.objects.services())

@@ -6,8 +6,13 @@ from cmdb.factories import CIFactory
 from esm.errors import DomainError
 from problems import services
 from problems.models import KnownErrorUse
-from problems.queries import known_error_suggestions_for_portal, search_known_errors, similarity_query, \
-    suggest_known_errors, suggestions_for_incident
+from problems.queries import (
+    known_error_suggestions_for_portal,
+    search_known_errors,
+    similarity_query,
+    suggest_known_errors,
+    suggestions_for_incident,
+)
 from servicedesk import services as desk
 from servicedesk.models import Comment, TimelineEntry
 from servicedesk.registry import suggestion_sources

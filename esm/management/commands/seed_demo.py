@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
 from changes import demo as changes_demo
-from problems import demo as problems_demo
 from incidents.demo import seed_demo
+from problems import demo as problems_demo
 from sla import demo as sla_demo
 
 
