@@ -60,17 +60,17 @@ def generate(args) -> None:
         cursor.execute(f"""
             INSERT INTO problems_knownerror (created_at, updated_at, version, title, symptoms, root_cause, workaround,
                                              workaround_public, status, category_id)
-            SELECT now() - (g % 700) * interval '1 day', now(), 1,
+            SELECT now() - mod(g, 700) * interval '1 day', now(), 1,
                    s.subject || ' ' || s.symptom || ' (' || g || ')',
                    s.subject || ': ' || s.symptom || '. ' || s.symptom2, s.cause, s.workaround,
-                   g % 3 = 0, CASE WHEN g % 10 = 0 THEN 'retired' ELSE 'active' END,
-                   (SELECT id FROM servicedesk_category ORDER BY id OFFSET (g % 7) LIMIT 1)
+                   mod(g, 3) = 0, CASE WHEN mod(g, 10) = 0 THEN 'retired' ELSE 'active' END,
+                   (SELECT id FROM servicedesk_category ORDER BY id OFFSET mod(g, 7) LIMIT 1)
             FROM generate_series(1, %s) g,
-            LATERAL (SELECT ({_sql_array(SUBJECTS)})[1 + (g * 7) % {len(SUBJECTS)}] AS subject,
-                            ({_sql_array(SYMPTOMS)})[1 + (g * 13) % {len(SYMPTOMS)}] AS symptom,
-                            ({_sql_array(SYMPTOMS)})[1 + (g * 17) % {len(SYMPTOMS)}] AS symptom2,
-                            ({_sql_array(CAUSES)})[1 + (g * 3) % {len(CAUSES)}] AS cause,
-                            ({_sql_array(WORKAROUNDS)})[1 + g % {len(WORKAROUNDS)}] AS workaround) s
+            LATERAL (SELECT ({_sql_array(SUBJECTS)})[1 + mod(g * 7, {len(SUBJECTS)})] AS subject,
+                            ({_sql_array(SYMPTOMS)})[1 + mod(g * 13, {len(SYMPTOMS)})] AS symptom,
+                            ({_sql_array(SYMPTOMS)})[1 + mod(g * 17, {len(SYMPTOMS)})] AS symptom2,
+                            ({_sql_array(CAUSES)})[1 + mod(g * 3, {len(CAUSES)})] AS cause,
+                            ({_sql_array(WORKAROUNDS)})[1 + mod(g, {len(WORKAROUNDS)})] AS workaround) s
         """, [missing])
         cursor.execute("""
             INSERT INTO problems_knownerror_cis (knownerror_id, configurationitem_id)
@@ -89,8 +89,9 @@ def generate(args) -> None:
             WHERE ke.id % 3 = 1 AND array_length(s.ids, 1) > 0
             ON CONFLICT DO NOTHING
         """)
-        cursor.execute("ANALYZE problems_knownerror; ANALYZE problems_knownerror_cis; "
-                       "ANALYZE problems_knownerror_services")
+    with connection.cursor() as cursor:  # outside the transaction: VACUUM also flushes the GIN pending list
+        for table in ("problems_knownerror", "problems_knownerror_cis", "problems_knownerror_services"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"{missing} known errors generated in {time.monotonic() - started:.1f} s")
 
 

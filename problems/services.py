@@ -641,22 +641,31 @@ def candidates_detect(*, actor: User | None = None, now=None, min_incidents: int
         clusters = cursor.fetchall()
     result = DetectionResult()
     open_by_signature = {c.signature: c for c in ProblemCandidate.objects.filter(state=CandidateState.OPEN)}
+    new, changed, members = [], [], {}
     for reason, key, ci_id, ids, title, first, last in clusters:
         signature = _signature(reason, key)
         candidate = open_by_signature.get(signature)
         if candidate is None:
-            candidate = ProblemCandidate.objects.create(
-                signature=signature, reason=reason, ci_id=ci_id, title=title[:200], incident_count=len(ids),
-                first_opened_at=first, last_opened_at=last, created_at=now)
-            result.proposed.append(candidate.pk)
+            candidate = ProblemCandidate(signature=signature, reason=reason, ci_id=ci_id, title=title[:200],
+                                         incident_count=len(ids), first_opened_at=first, last_opened_at=last,
+                                         created_at=now)
+            new.append(candidate)
         elif candidate.incident_count != len(ids) or candidate.last_opened_at != last:
             candidate.incident_count, candidate.first_opened_at, candidate.last_opened_at = len(ids), first, last
             candidate.title = title[:200]
-            candidate.save(update_fields=["incident_count", "first_opened_at", "last_opened_at", "title"])
-            result.updated.append(candidate.pk)
+            changed.append(candidate)
         else:
             continue
-        candidate.incidents.set(ids)
+        members[signature] = ids
+    # Set-based writes: a first run over a busy window proposes hundreds of clusters at once.
+    ProblemCandidate.objects.bulk_create(new)
+    ProblemCandidate.objects.bulk_update(changed, ["incident_count", "first_opened_at", "last_opened_at", "title"])
+    through = ProblemCandidate.incidents.through
+    through.objects.filter(problemcandidate_id__in=[c.pk for c in changed]).delete()
+    through.objects.bulk_create([through(problemcandidate_id=c.pk, ticket_id=ticket_id)
+                                 for c in (*new, *changed) for ticket_id in members[c.signature]])
+    result.proposed = [c.pk for c in new]
+    result.updated = [c.pk for c in changed]
     if result.proposed:
         _tell_problem_managers(ProblemCandidate.objects.filter(pk__in=result.proposed))
     return result

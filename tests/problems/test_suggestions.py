@@ -10,6 +10,7 @@ from problems.queries import (
     known_error_suggestions_for_portal,
     search_known_errors,
     similarity_query,
+    similarity_words,
     suggest_known_errors,
     suggestions_for_incident,
 )
@@ -77,10 +78,16 @@ def test_retired_known_errors_are_not_suggested(pm, kedb):
     assert kedb["vpn"].pk not in ids(suggest_known_errors(text="VPN disconnects"))
 
 
-def test_similarity_query_ignores_stop_words_and_keeps_korean_bigrams():
-    assert similarity_query("the and is") is None
-    assert similarity_query("메일서버") == "'메일' | '일서' | '서버'"
-    assert similarity_query("VPN's drops") == "'vpn':* | 'drops':*"
+def test_similarity_words_drop_stop_words_and_keep_korean_bigrams():
+    assert similarity_words("the and is") == []
+    assert similarity_words("메일서버가") == ["('메일' | '일서' | '서버' | '버가')"]
+    assert similarity_words("VPN's drops, VPN") == ["'vpn':*", "'drops':*"]
+    assert similarity_query("VPN drops") == "'vpn':* | 'drops':*"
+
+
+def test_one_shared_word_is_not_similar(make_known_error):
+    make_known_error(title="Report runs for ten minutes", symptoms="and fails")
+    assert suggest_known_errors(text="VPN drops every few minutes") == []
 
 
 def test_kedb_search_needs_every_word(kedb, pm):
@@ -120,3 +127,13 @@ def test_public_workaround_needs_text(pm):
     with pytest.raises(ValidationError) as refused:
         services.known_error_save(actor=pm, title="x", symptoms="y", workaround_public=True)
     assert "workaround_public" in refused.value.message_dict
+
+
+def test_a_known_error_with_a_category_ranks_for_an_incident_without_one(make_known_error):
+    from servicedesk.models import Category
+
+    category = Category.objects.create(name="Remote access (test)")
+    with_category = make_known_error(title="VPN disconnects", symptoms="drops", category=category)
+    found = suggest_known_errors(text="VPN disconnects", category_id=None)
+    assert ids(found) == [with_category.pk] and found[0].score > 0 and not found[0].same_category
+    assert suggest_known_errors(text="VPN disconnects", category_id=category.pk)[0].same_category
