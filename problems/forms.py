@@ -4,20 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import MANAGE_PROBLEMS
 from cmdb.models import ConfigurationItem
 from esm.forms import ServiceErrorsMixin
 from servicedesk.models import Category
 
 from .choices import CauseCategory, FishboneCategory, KnownErrorStatus, RcaMethod
+from .queries import problem_managers
 
 IMPACT = [(1, _("1 - High")), (2, _("2 - Medium")), (3, _("3 - Low"))]
-
-
-def problem_managers():
-    app, codename = MANAGE_PROBLEMS.split(".")
-    return User.objects.filter(is_active=True).filter(
-        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app).distinct()
 
 
 def style(form) -> None:

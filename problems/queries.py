@@ -41,6 +41,16 @@ def problem_rows_queryset(user) -> QuerySet:
         "problem", "problem__problem_manager", "team", "assignee", "service")
 
 
+def problem_managers() -> QuerySet:
+    """Active people granted ``problems.manage_problems`` through a role or directly (one query)."""
+    from accounts.models import User
+
+    granted = {"codename": "manage_problems", "content_type__app_label": "problems"}
+    return User.objects.filter(is_active=True).filter(
+        Q(**{f"groups__permissions__{k}": v for k, v in granted.items()})
+        | Q(**{f"user_permissions__{k}": v for k, v in granted.items()})).distinct()
+
+
 def known_errors_for(user) -> QuerySet:
     if not can_work_tickets(user):
         return KnownError.objects.none()
@@ -131,7 +141,8 @@ class KnownErrorMatch:
 # Candidates: known errors sharing at least two of the text's words (one when it has one word) —
 # one small GIN lookup per word, counted, the 50 sharing most kept — and those on the same CIs or
 # services. A word found in very many known errors is weak evidence and costly to count: each word
-# contributes at most WORD_CAP rows. Sharing one word ("minutes", "서버") says little; one big OR'ed
+# contributes at most WORD_CAP rows, and a busy service or CI its 50 newest known errors (those
+# that also share words come through the text). Sharing one word ("minutes", "서버") says little; one big OR'ed
 # tsquery made the GIN index evaluate every clause for every posting (170 ms at 50,000 known
 # errors). Only the few
 # candidates are ranked: ts_rank normalised to 0..1 (flag 32), plus boosts for what they share.
@@ -147,22 +158,24 @@ text_hits AS (
 cand AS (
     SELECT id FROM text_hits
     UNION
-    SELECT kc.knownerror_id FROM problems_knownerror_cis kc WHERE kc.configurationitem_id = ANY(%(cis)s)
+    (SELECT kc.knownerror_id FROM problems_knownerror_cis kc WHERE kc.configurationitem_id = ANY(%(cis)s)
+     ORDER BY kc.knownerror_id DESC LIMIT 50)
     UNION
-    SELECT ks.knownerror_id FROM problems_knownerror_services ks WHERE ks.configurationitem_id = ANY(%(services)s)
+    (SELECT ks.knownerror_id FROM problems_knownerror_services ks WHERE ks.configurationitem_id = ANY(%(services)s)
+     ORDER BY ks.knownerror_id DESC LIMIT 50)
 )
 SELECT ke.id, ke.title, ke.symptoms, ke.workaround, ke.workaround_public, t.number,
-       same_ci, same_service, same_category,
+       ci.hit IS NOT NULL, sv.hit IS NOT NULL, same_category,
        (CASE WHEN %(has_q)s THEN ts_rank(ke.search_document, to_tsquery('simple', %(q)s), 32) ELSE 0 END) * 2
-       + 0.5 * same_ci::int + 0.3 * same_service::int + 0.2 * same_category::int AS score
+       + 0.5 * (ci.hit IS NOT NULL)::int + 0.3 * (sv.hit IS NOT NULL)::int + 0.2 * same_category::int AS score
 FROM cand JOIN problems_knownerror ke ON ke.id = cand.id
-LEFT JOIN servicedesk_ticket t ON t.id = ke.problem_id,
-LATERAL (SELECT
-    EXISTS (SELECT 1 FROM problems_knownerror_cis kc
-            WHERE kc.knownerror_id = ke.id AND kc.configurationitem_id = ANY(%(cis)s)) AS same_ci,
-    EXISTS (SELECT 1 FROM problems_knownerror_services ks
-            WHERE ks.knownerror_id = ke.id AND ks.configurationitem_id = ANY(%(services)s)) AS same_service,
-    (ke.category_id IS NOT NULL AND ke.category_id IS NOT DISTINCT FROM %(category)s) AS same_category) b
+LEFT JOIN servicedesk_ticket t ON t.id = ke.problem_id
+-- One probe of the (known error, CI) index per candidate, not a hash of every link of a busy service.
+LEFT JOIN LATERAL (SELECT true AS hit FROM problems_knownerror_cis kc
+                   WHERE kc.knownerror_id = ke.id AND kc.configurationitem_id = ANY(%(cis)s) LIMIT 1) ci ON true
+LEFT JOIN LATERAL (SELECT true AS hit FROM problems_knownerror_services ks
+                   WHERE ks.knownerror_id = ke.id AND ks.configurationitem_id = ANY(%(services)s) LIMIT 1) sv ON true,
+LATERAL (SELECT ke.category_id IS NOT NULL AND ke.category_id IS NOT DISTINCT FROM %(category)s AS same_category) b
 WHERE ke.status = 'active' AND (%(public_only)s = false OR ke.workaround_public)
 ORDER BY score DESC, ke.id DESC
 LIMIT %(limit)s

@@ -681,8 +681,9 @@ def _tell_problem_managers(candidates) -> None:
     from servicedesk.notifications import mail_subject
     from servicedesk.tasks import send_notification
 
-    managers = [u for u in User.objects.filter(is_active=True).exclude(email="")
-                if u.has_perm("problems.manage_problems")]
+    from .queries import problem_managers
+
+    managers = list(problem_managers().exclude(email=""))
     rows = []
     for candidate in candidates:
         for user in managers:
