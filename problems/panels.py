@@ -7,24 +7,19 @@ from django.utils.safestring import mark_safe
 from servicedesk.choices import TicketKind
 from servicedesk.registry import state_of, ticket_url
 
-from .models import KnownErrorUse, ProblemIncident
-from .queries import suggestions_for_incident
+from .queries import incident_panel
 
 
 def known_errors_desk_panel(ticket, request) -> str:
-    """The "Problem and known errors" card on an incident's console page (three queries)."""
+    """The "Problem and known errors" card on an incident's console page (one query)."""
     if ticket.kind != TicketKind.INCIDENT:
         return ""
-    link = (ProblemIncident.objects.filter(incident_id=ticket.pk)
-            .values("problem__ticket__number", "problem__ticket__title", "problem__ticket__state").first())
+    panel = incident_panel(ticket)
     problem = None
-    if link:
-        number = link["problem__ticket__number"]
-        problem = {"number": number, "title": link["problem__ticket__title"],
-                   "state": state_of(TicketKind.PROBLEM, link["problem__ticket__state"]),
+    if panel.problem:
+        number = panel.problem["number"]
+        problem = {**panel.problem, "state": state_of(TicketKind.PROBLEM, panel.problem["state"]),
                    "url": ticket_url(TicketKind.PROBLEM, number, "desk")}
-    applied = set(KnownErrorUse.objects.filter(incident_id=ticket.pk).values_list("known_error_id", flat=True))
-    suggestions = suggestions_for_incident(ticket) if ticket.active else []
     return mark_safe(render_to_string("problems/_incident_panel.html", {  # noqa: S308 - rendered by a template
-        "ticket": ticket, "problem": problem, "suggestions": suggestions, "applied": applied,
+        "ticket": ticket, "problem": problem, "suggestions": panel.suggestions, "applied": panel.applied,
         "next": request.get_full_path()}, request=request))

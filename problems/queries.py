@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.roles import can_work_tickets
 from cmdb.models import ConfigurationItem
 from servicedesk.choices import TicketKind
-from servicedesk.models import Ticket, TicketCI
+from servicedesk.models import Ticket
 from servicedesk.queries import HANGUL_RE, WORD_RE, search_query, tickets_visible_to
 from servicedesk.registry import Suggestion
 
@@ -158,21 +158,21 @@ text_hits AS (
 cand AS (
     SELECT id FROM text_hits
     UNION
-    (SELECT kc.knownerror_id FROM problems_knownerror_cis kc WHERE kc.configurationitem_id = ANY(%(cis)s)
+    (SELECT kc.knownerror_id FROM problems_knownerror_cis kc WHERE kc.configurationitem_id = ANY({cis})
      ORDER BY kc.knownerror_id DESC LIMIT 50)
     UNION
     (SELECT ks.knownerror_id FROM problems_knownerror_services ks WHERE ks.configurationitem_id = ANY(%(services)s)
      ORDER BY ks.knownerror_id DESC LIMIT 50)
 )
-SELECT ke.id, ke.title, ke.symptoms, ke.workaround, ke.workaround_public, t.number,
-       ci.hit IS NOT NULL, sv.hit IS NOT NULL, same_category,
+SELECT ke.id, ke.title, ke.symptoms, ke.workaround, ke.workaround_public, t.number AS problem_number,
+       ci.hit IS NOT NULL AS same_ci, sv.hit IS NOT NULL AS same_service, same_category,
        (CASE WHEN %(has_q)s THEN ts_rank(ke.search_document, to_tsquery('simple', %(q)s), 32) ELSE 0 END) * 2
        + 0.5 * (ci.hit IS NOT NULL)::int + 0.3 * (sv.hit IS NOT NULL)::int + 0.2 * same_category::int AS score
 FROM cand JOIN problems_knownerror ke ON ke.id = cand.id
 LEFT JOIN servicedesk_ticket t ON t.id = ke.problem_id
 -- One probe of the (known error, CI) index per candidate, not a hash of every link of a busy service.
 LEFT JOIN LATERAL (SELECT true AS hit FROM problems_knownerror_cis kc
-                   WHERE kc.knownerror_id = ke.id AND kc.configurationitem_id = ANY(%(cis)s) LIMIT 1) ci ON true
+                   WHERE kc.knownerror_id = ke.id AND kc.configurationitem_id = ANY({cis}) LIMIT 1) ci ON true
 LEFT JOIN LATERAL (SELECT true AS hit FROM problems_knownerror_services ks
                    WHERE ks.knownerror_id = ke.id AND ks.configurationitem_id = ANY(%(services)s) LIMIT 1) sv ON true,
 LATERAL (SELECT ke.category_id IS NOT NULL AND ke.category_id IS NOT DISTINCT FROM %(category)s AS same_category) b
@@ -184,6 +184,32 @@ LIMIT %(limit)s
 
 RELATIVE_CUT = 0.3
 WORD_CAP = 1000
+SUGGEST_FOR_CIS_SQL = SUGGEST_SQL.replace("{cis}", "%(cis)s")
+# For an incident, its CIs are read by the same statement.
+SUGGEST_FOR_TICKET_SQL = SUGGEST_SQL.replace(
+    "{cis}", "ARRAY(SELECT tc.ci_id FROM servicedesk_ticketci tc WHERE tc.ticket_id = %(ticket)s LIMIT 200)")
+# The incident page's card in one statement: its problem, the workarounds applied, the suggestions.
+INCIDENT_PANEL_SQL = """
+SELECT (SELECT json_build_object('number', t.number, 'title', t.title, 'state', t.state)
+        FROM problems_problemincident pi JOIN servicedesk_ticket t ON t.id = pi.problem_id
+        WHERE pi.incident_id = %(ticket)s),
+       ARRAY(SELECT u.known_error_id FROM problems_knownerroruse u WHERE u.incident_id = %(ticket)s),
+       CASE WHEN %(suggest)s THEN (SELECT json_agg(row_to_json(s)) FROM ({suggest}) s) END
+""".replace("{suggest}", SUGGEST_FOR_TICKET_SQL)  # constant SQL: values travel as parameters
+
+
+def _params(*, text: str, service_ids=(), category_id: int | None = None, limit: int = 5,
+            public_only: bool = False, **extra) -> dict:
+    words = similarity_words(text)
+    return {"words": words, "need": min(2, len(words)) or 1, "word_cap": WORD_CAP, "q": " | ".join(words) or "x",
+            "has_q": bool(words), "services": list(service_ids), "category": category_id, "limit": limit,
+            "public_only": public_only, **extra}
+
+
+def _best(matches: list[KnownErrorMatch]) -> list[KnownErrorMatch]:
+    """A known error sharing a stray word or two with the text is noise next to a close match."""
+    best = matches[0].score if matches else 0
+    return [m for m in matches if m.score >= best * RELATIVE_CUT]
 
 
 def suggest_known_errors(*, text: str, ci_ids=(), service_ids=(), category_id: int | None = None,
@@ -193,27 +219,40 @@ def suggest_known_errors(*, text: str, ci_ids=(), service_ids=(), category_id: i
     A known error appears only when it shares two of the text's words (its one word), a CI or a
     service; the category only ranks.
     """
-    words = similarity_words(text)
-    if not words and not ci_ids and not service_ids:
+    if not similarity_words(text) and not ci_ids and not service_ids:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(SUGGEST_SQL, {
-            "words": words, "need": min(2, len(words)) or 1, "word_cap": WORD_CAP, "q": " | ".join(words) or "x",
-            "has_q": bool(words),
-            "cis": list(ci_ids), "services": list(service_ids), "category": category_id, "limit": limit,
-            "public_only": public_only})
-        matches = [KnownErrorMatch(*row) for row in cursor.fetchall()]
-    # A known error sharing one stray word with the text is noise next to a close match.
-    best = matches[0].score if matches else 0
-    return [m for m in matches if m.score >= best * RELATIVE_CUT]
+        cursor.execute(SUGGEST_FOR_CIS_SQL, _params(text=text, service_ids=service_ids, category_id=category_id,
+                                                    limit=limit, public_only=public_only, cis=list(ci_ids)))
+        return _best([KnownErrorMatch(*row) for row in cursor.fetchall()])
+
+
+def _ticket_params(ticket: Ticket, limit: int) -> dict:
+    return _params(text=f"{ticket.title} {ticket.description[:2000]}", limit=limit, ticket=ticket.pk,
+                   service_ids=[ticket.service_id] if ticket.service_id else [], category_id=ticket.category_id)
 
 
 def suggestions_for_incident(ticket: Ticket, limit: int = 5) -> list[KnownErrorMatch]:
-    """Known errors for an incident: its title and description, CIs, service and category."""
-    ci_ids = list(TicketCI.objects.filter(ticket_id=ticket.pk).values_list("ci_id", flat=True)[:200])
-    return suggest_known_errors(text=f"{ticket.title} {ticket.description[:2000]}", ci_ids=ci_ids,
-                                service_ids=[ticket.service_id] if ticket.service_id else [],
-                                category_id=ticket.category_id, limit=limit)
+    """Known errors for an incident: its title and description, CIs, service and category (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(SUGGEST_FOR_TICKET_SQL, _ticket_params(ticket, limit))
+        return _best([KnownErrorMatch(*row) for row in cursor.fetchall()])
+
+
+@dataclass
+class IncidentPanel:
+    problem: dict | None  # number, title, state
+    applied: set[int]
+    suggestions: list[KnownErrorMatch]
+
+
+def incident_panel(ticket: Ticket, limit: int = 5) -> IncidentPanel:
+    """What the incident page's card shows, in one query; suggestions only while the incident is open."""
+    with connection.cursor() as cursor:
+        cursor.execute(INCIDENT_PANEL_SQL, {**_ticket_params(ticket, limit), "suggest": ticket.active})
+        problem, applied, suggestions = cursor.fetchone()
+    return IncidentPanel(problem=problem, applied=set(applied or ()),
+                         suggestions=_best([KnownErrorMatch(**row) for row in suggestions or []]))
 
 
 def search_known_errors(qs: QuerySet, text: str) -> QuerySet:

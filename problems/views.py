@@ -85,6 +85,11 @@ def _query_without(request, *names) -> str:
     return params.urlencode()
 
 
+def _error_text(exc) -> str:
+    """A refusal as one message: a domain error's text, or a validation error's messages."""
+    return getattr(exc, "detail", None) or " ".join(exc.messages)
+
+
 def _manager_required(request) -> None:
     if not can_manage_problems(request.user):
         raise PermissionDenied
@@ -143,7 +148,7 @@ def raise_from_incidents(request):
     try:
         ticket = services.problem_create(actor=request.user, incidents=_incidents_from(request))
     except (ValidationError, DomainError) as exc:
-        messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
+        messages.error(request, _error_text(exc))
         return redirect(_next(request, reverse("desk:queue")))
     messages.success(request, _("Problem %(number)s raised.") % {"number": ticket.number})
     return redirect("desk-problems:detail", ticket.number)
@@ -327,7 +332,7 @@ def problem_link_incidents(request, number: str):
         request.POST.setlist("incident", numbers)
         services.problem_link_incidents(ticket=ticket, actor=request.user, incidents=_incidents_from(request))
     except (ValidationError, DomainError) as exc:
-        messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
+        messages.error(request, _error_text(exc))
     return redirect("desk-problems:detail", ticket.number)
 
 
@@ -348,7 +353,7 @@ def problem_raise_change(request, number: str):
     try:
         change = services.problem_raise_change(ticket=ticket, actor=request.user)
     except (ValidationError, DomainError) as exc:
-        messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
+        messages.error(request, _error_text(exc))
         return redirect("desk-problems:detail", ticket.number)
     messages.success(request, _("Change %(number)s raised; it addresses this problem.") % {"number": change.number})
     return redirect("desk-changes:detail", change.number)
@@ -452,7 +457,7 @@ def apply_workaround(request, pk: int):
                                    tell_requester=bool(request.POST.get("tell_requester")),
                                    message=request.POST.get("message", ""))
     except (ValidationError, DomainError) as exc:
-        messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
+        messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Workaround applied to %(number)s.") % {"number": incident.number})
     return redirect(_next(request, reverse("desk-incidents:detail", args=[incident.number])))
@@ -489,7 +494,7 @@ def candidate_decide(request, pk: int, decision: str):
         services.candidate_dismiss(actor=request.user, candidate=candidate)
         messages.success(request, _("Dismissed; these incidents will not be proposed again."))
     except (ValidationError, DomainError) as exc:
-        messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
+        messages.error(request, _error_text(exc))
     return redirect("desk-problems:candidates")
 
 
