@@ -1,6 +1,7 @@
 """The demo's problem management for ``manage.py seed_demo``: problems in every state with their
-root-cause analysis and incidents, known errors in English and Korean (some with public
-workarounds), a workaround applied, and a recurring-incident candidate waiting for a decision.
+root-cause analysis, each raised from its service's recent demo incidents, known errors in English
+and Korean (some with public workarounds), a workaround applied, and the recurring-incident
+candidates the detector finds among the demo incidents.
 
 Everything goes through the services, as its real actor. Idempotent: nothing is added while a
 problem exists. Runs in one transaction; notifications stay in the outbox, marked as not sent.
@@ -16,57 +17,37 @@ from django.utils import timezone
 from accounts import demo as accounts_demo
 from changes.demo import DEMO_SOURCE, NOT_SENT_NOTE, outbox_only
 from cmdb import demo as cmdb_demo
-from incidents.services import incident_open
 from servicedesk.choices import TicketKind
 from servicedesk.models import Notification, Ticket
 
 from . import services
 from .choices import ProblemState as S
-from .models import ProblemCandidate
-
-
-def _incidents(p, cis, specs) -> list[Ticket]:
-    made = []
-    for requester, title, description, ci in specs:
-        made.append(incident_open(actor=p["agent"], requester=p[requester], title=title, description=description,
-                                  impact=2, urgency=2, channel="phone", cis=[cis[ci]] if ci else None))
-    return made
-
+from .models import KnownError, ProblemCandidate
 
 PROBLEMS = [
-    # state, title, service, incidents (requester, title, description, CI), RCA, no-change reason
-    (S.NEW, "Wi-Fi drops in meeting rooms on the 2nd floor", "Wi-Fi",
-     [("alice", "Wi-Fi keeps dropping in room 2.14", "Laptop loses Wi-Fi every few minutes.", "wlc-01"),
-      ("chris", "No Wi-Fi in meeting room 2.10", "Connected but no internet.", "wlc-01")], None, ""),
+    # state, title, service (its recent demo incidents are linked), RCA, no-change reason
+    (S.NEW, "Wi-Fi drops in meeting rooms on the 2nd floor", "Wi-Fi", None, ""),
     (S.INVESTIGATION, "ERP month-end report times out", "ERP",
-     [("alice", "ERP report 'Open items' never finishes", "It spins for 10 minutes and fails.", "erp-app-01"),
-      ("haeun", "ERP 보고서가 시간 초과됩니다", "월말 보고서 실행 시 오류가 납니다.", "erp-db-01")],
      ("fishbone", {"causes": {"technology": ["Missing index on the ledger table", "Report runs in one query"],
                               "process": ["Everyone runs it on the last day"]}}, "", ""), ""),
     (S.KNOWN_ERROR, "VPN client disconnects every ten minutes", "VPN",
-     [("bob", "VPN disconnects all the time", "The VPN drops every ten minutes; Teams calls freeze.", "vpn-gw-01"),
-      ("emma", "VPN unstable from home", "Disconnected several times an hour.", "vpn-gw-01"),
-      ("minji", "VPN이 자주 끊깁니다", "재택근무 중 VPN 연결이 10분마다 끊깁니다.", "vpn-gw-01")],
      ("five_whys", {"whys": [{"why": "Why does the VPN drop?", "answer": "The gateway resets idle UDP sessions."},
                              {"why": "Why are sessions idle?", "answer": "Keep-alive is every 15 minutes."},
                              {"why": "Why 15 minutes?", "answer": "A default from the old firmware."}]},
       "UDP idle timeout on the VPN gateway shorter than the client's keep-alive.", "configuration"), ""),
     (S.RESOLVED, "메일서버 인증서 만료로 메일 수신 장애", "E-mail",
-     [("minji", "메일이 수신되지 않습니다", "아웃룩에서 인증서 오류가 납니다.", "mail-01"),
-      ("haeun", "메일서버 접속 오류", "메일서버에 연결할 수 없다고 나옵니다.", "mail-01")],
      ("timeline", {"events": [{"at": "09:02", "event": "Certificate on mail-01 expired"},
                               {"at": "09:10", "event": "First incidents reported"},
                               {"at": "09:40", "event": "Certificate renewed"}]},
       "The TLS certificate of mail-01 was not in the renewal calendar.", "process"),
      "The certificate was renewed during the incident; monitoring of expiry dates was added."),
     (S.CLOSED, "Printer jobs stuck after driver update", "Printing",
-     [("chris", "Cannot print to the 3rd floor printer", "Jobs stay in the queue.", "prn-3f-01")],
      ("fault_tree", {"events": [{"event": "Jobs stuck in queue", "causes": ["Driver 5.2 spooler bug"]}]},
       "Printer driver 5.2 deadlocks the spooler with duplex jobs.", "software_defect"),
      "Driver rolled back to 5.1 on the print server."),
-    (S.CANCELLED, "HR portal slow on Mondays", "HR portal",
-     [("bob", "HR portal slow", "Pages take 20 seconds.", "hr-portal-web")], None, ""),
+    (S.CANCELLED, "HR portal slow on Mondays", "HR portal", None, ""),
 ]
+INCIDENTS_PER_PROBLEM = 3
 
 KNOWN_ERRORS = [
     # title, symptoms, root cause, workaround, public, CI, service, problem title
@@ -87,13 +68,6 @@ KNOWN_ERRORS = [
      None),
 ]
 
-CANDIDATE_INCIDENTS = [
-    ("alice", "3rd floor printer shows paper jam", "It says paper jam but there is no paper stuck."),
-    ("chris", "Paper jam error on prn-3f-01", "Jam message again, nothing inside."),
-    ("haeun", "3층 프린터 용지 걸림 오류", "용지가 없는데 용지 걸림이라고 나옵니다."),
-]
-
-
 def seed(*, now=None) -> Counter:
     """Load the demo's problem management; returns what was created (nothing when problems exist)."""
     now = now or timezone.now()
@@ -104,26 +78,31 @@ def seed(*, now=None) -> Counter:
         with pghistory.context(source=DEMO_SOURCE, actor=None):
             people, teams = accounts_demo.seed(Counter())
             services_by_name, cis = cmdb_demo.seed(Counter(), people=people, teams=teams)
-        start = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        before = Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
         with outbox_only():
-            problems = _problems(people, services_by_name, cis, created)
+            problems = _problems(people, services_by_name, created)
             _known_errors(people, services_by_name, cis, problems, created)
-            _candidate(people, cis, now, created)
-        Notification.objects.filter(ticket_id__gt=start, sent_at__isnull=True).update(
-            sent_at=F("created_at"), last_error=NOT_SENT_NOTE)
-        Notification.objects.filter(ticket__isnull=True, reason="problem_candidate", sent_at__isnull=True).update(
+            _candidate(now, created)
+        Notification.objects.filter(id__gt=before, sent_at__isnull=True).update(
             sent_at=F("created_at"), last_error=NOT_SENT_NOTE)
     return created
 
 
-def _problems(p, services_by_name, cis, created) -> dict:
+def _recent_incidents(service) -> list[Ticket]:
+    """The service's newest demo incidents not yet linked to a problem."""
+    return list(Ticket.objects.filter(kind=TicketKind.INCIDENT, service=service, problem_link__isnull=True,
+                                      incident__merged_into__isnull=True)
+                .select_related("category", "service").order_by("-opened_at")[:INCIDENTS_PER_PROBLEM])
+
+
+def _problems(p, services_by_name, created) -> dict:
     pm = p["problem"]
     made = {}
-    for state, title, service, specs, rca, no_change in PROBLEMS:
-        incidents = _incidents(p, cis, specs)
+    for state, title, service, rca, no_change in PROBLEMS:
+        incidents = _recent_incidents(services_by_name[service])
         ticket = services.problem_create(actor=p["agent"], incidents=incidents, title=title,
                                          service=services_by_name[service], impact=2, urgency=2, problem_manager=pm,
-                                         description=f"Raised from {len(incidents)} incidents.")
+                                         description=f"Recurring trouble with {service}.")
         if rca:
             method, content, root_cause, category = rca
             services.problem_record_rca(ticket=ticket, actor=pm, rca_method=method, rca_content=content,
@@ -154,16 +133,14 @@ def _known_errors(p, services_by_name, cis, problems, created) -> None:
                                   workaround_public=public, problem=problem, cis=[cis[ci]],
                                   services=[services_by_name[service]])
         created["known errors"] += 1
-    vpn_incident = Ticket.objects.filter(problem_link__problem__ticket__title=KNOWN_ERRORS[0][0]).order_by("id").first()
-    from .models import KnownError
+    vpn_incident = Ticket.objects.filter(kind=TicketKind.INCIDENT, active=True,
+                                         service=services_by_name["VPN"]).order_by("-opened_at").first()
+    if vpn_incident is not None:
+        services.known_error_apply(actor=p["agent"], known_error=KnownError.objects.get(title=KNOWN_ERRORS[0][0]),
+                                   incident=vpn_incident, tell_requester=True)
 
-    services.known_error_apply(actor=p["agent"], known_error=KnownError.objects.get(title=KNOWN_ERRORS[0][0]),
-                               incident=vpn_incident, tell_requester=True)
 
-
-def _candidate(p, cis, now, created) -> None:
-    for requester, title, description in CANDIDATE_INCIDENTS:
-        incident_open(actor=p["agent"], requester=p[requester], title=title, description=description, impact=3,
-                      urgency=2, channel="phone", cis=[cis["prn-3f-01"]])
-    services.candidates_detect(now=now, min_incidents=3)
+def _candidate(now, created) -> None:
+    """The detector's first run over the demo incidents: their recurring titles and CIs make clusters."""
+    services.candidates_detect(now=now)
     created["candidates"] = ProblemCandidate.objects.filter(state="open").count()

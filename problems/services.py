@@ -124,6 +124,12 @@ def _check_linkable(incident: Ticket, problem_ticket: Ticket | None = None) -> N
             code="already_linked", extra={"problem": other.problem.ticket.number})
 
 
+def _mark_updated(incident: Ticket) -> None:
+    """The incident's timeline moved: its ``updated_at`` follows, its version does not (as for a
+    comment), so an agent's open edit form on the incident does not turn stale."""
+    Ticket.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+
+
 def _link(problem_ticket: Ticket, problem: Problem, incident: Ticket, actor: User | None) -> bool:
     _check_linkable(incident, problem_ticket)
     _link_row, created = ProblemIncident.objects.get_or_create(problem=problem, incident=incident,
@@ -132,6 +138,7 @@ def _link(problem_ticket: Ticket, problem: Problem, incident: Ticket, actor: Use
         desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS,
                              changes={"problem": {"from": None, "to": problem_ticket.number}},
                              note_code="problem_linked", note_params={"number": problem_ticket.number})
+        _mark_updated(incident)
         desk.timeline_record(ticket=problem_ticket, actor=actor, kind=EventKind.FIELDS,
                              changes={"incidents": {"from": None, "to": incident.number}})
     return created
@@ -356,6 +363,7 @@ def problem_unlink_incident(*, ticket: Ticket, actor: User, incident: Ticket) ->
         desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS,
                              changes={"problem": {"from": ticket.number, "to": None}},
                              note_code="problem_unlinked", note_params={"number": ticket.number})
+        _mark_updated(incident)
     return bool(deleted)
 
 

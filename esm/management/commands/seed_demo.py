@@ -49,7 +49,7 @@ class Command(BaseCommand):
             self.stdout.write("  changes        0 created (the demo changes are already there)")
         if problems:
             self.stdout.write(f"  problems       {problems['problems']} created (with {problems['known errors']} known "
-                              f"errors and {problems['candidates']} recurring-incident candidate)")
+                              f"errors and {problems['candidates']} recurring-incident candidates)")
         else:
             self.stdout.write("  problems       0 created (the demo problems are already there)")
         self.stdout.write(f"  took {elapsed:.1f} s")
