@@ -158,3 +158,11 @@ def test_known_error_list_query_count_is_flat(api, pm, make_known_error, django_
         make_known_error(title=f"KE more {n}", cis=[CIFactory()])
     with django_assert_max_num_queries(4):
         assert len(client.get("/api/v1/known-errors/").json()["results"]) == 30
+
+
+def test_raise_a_change_from_a_problem_through_the_change_api(api, agent, problem):
+    answer = api(agent).post("/api/v1/changes/", {"from_incident": problem.number, "change_type": "normal"},
+                             format="json")
+    assert answer.status_code == 201, answer.json()
+    changes = api(agent).get(url(problem.number)).json()["changes"]
+    assert [c["number"] for c in changes] == [answer.json()["number"]]
