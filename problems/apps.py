@@ -9,7 +9,7 @@ class ProblemsConfig(AppConfig):
     verbose_name = _("Problem management")
 
     def ready(self):
-        from servicedesk import notifications, registry, timeline
+        from servicedesk import registry, timeline
 
         from .panels import known_errors_desk_panel
         from .process import NOTES, PROBLEM_PROCESS
@@ -22,8 +22,3 @@ class ProblemsConfig(AppConfig):
         registry.register_desk_landing("problems.manage_problems", "desk-problems:list")
         for code, text in NOTES.items():
             timeline.register_note(code, text)
-        notifications.register_reason("problem_candidate", _("Recurring incidents: %(title)s"),
-                                      "email/problem_candidate.txt")
-        notifications.register_reason("problem_resolved_incident",
-                                      _("[%(number)s] The cause of your incident has been fixed: %(title)s"),
-                                      "email/problem_resolved_incident.txt")
