@@ -14,6 +14,8 @@ NOTES = {
     "problem_raised_from": _("Raised from %(numbers)s."),
     "problem_linked": _("Linked to problem %(number)s."),
     "problem_unlinked": _("Unlinked from problem %(number)s."),
+    "incident_linked": _("Incident %(number)s linked."),
+    "incident_unlinked": _("Incident %(number)s unlinked."),
     "problem_resolved_incident": _("Resolved with problem %(number)s."),
     "problem_candidate_accepted": _("Accepted from the recurring-incident candidate \"%(title)s\"."),
     "workaround_applied": _("Workaround of known error KE-%(id)s applied: %(title)s"),

@@ -135,12 +135,12 @@ def _link(problem_ticket: Ticket, problem: Problem, incident: Ticket, actor: Use
     _link_row, created = ProblemIncident.objects.get_or_create(problem=problem, incident=incident,
                                                                defaults={"linked_by": actor})
     if created:
-        desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS,
-                             changes={"problem": {"from": None, "to": problem_ticket.number}},
+        # System notes rather than field changes: a link is no field of either record.
+        desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS, changes={},
                              note_code="problem_linked", note_params={"number": problem_ticket.number})
         _mark_updated(incident)
-        desk.timeline_record(ticket=problem_ticket, actor=actor, kind=EventKind.FIELDS,
-                             changes={"incidents": {"from": None, "to": incident.number}})
+        desk.timeline_record(ticket=problem_ticket, actor=actor, kind=EventKind.FIELDS, changes={},
+                             note_code="incident_linked", note_params={"number": incident.number})
     return created
 
 
@@ -358,10 +358,9 @@ def problem_unlink_incident(*, ticket: Ticket, actor: User, incident: Ticket) ->
     deleted, _rows = ProblemIncident.objects.filter(problem=problem, incident=incident).delete()
     if deleted:
         desk.touch(ticket)
-        desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS,
-                             changes={"incidents": {"from": incident.number, "to": None}})
-        desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS,
-                             changes={"problem": {"from": ticket.number, "to": None}},
+        desk.timeline_record(ticket=ticket, actor=actor, kind=EventKind.FIELDS, changes={},
+                             note_code="incident_unlinked", note_params={"number": incident.number})
+        desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS, changes={},
                              note_code="problem_unlinked", note_params={"number": ticket.number})
         _mark_updated(incident)
     return bool(deleted)
@@ -574,8 +573,7 @@ def known_error_apply(*, actor: User, known_error: KnownError, incident: Ticket,
                                                        defaults={"applied_by": actor})
     if created:
         desk.touch(incident)
-        desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS,
-                             changes={"known_error": {"from": None, "to": f"KE-{known_error.pk}"}},
+        desk.timeline_record(ticket=incident, actor=actor, kind=EventKind.FIELDS, changes={},
                              note_code="workaround_applied",
                              note_params={"id": known_error.pk, "title": known_error.title})
     if tell_requester:
