@@ -2,7 +2,7 @@
 
 Each app provides its own part: people and teams (accounts.demo), the estate (cmdb.demo), the
 incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo) and
-change management (changes.demo).
+change management (changes.demo) and problem management (problems.demo).
 """
 
 import time
@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
+from problems import demo as problems_demo
 from sla import demo as sla_demo
 from surveys import demo as surveys_demo
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         sla_demo.seed(stdout=self.stdout)
         changes = changes_demo.seed()
         surveys_demo.seed()  # satisfaction policies and answered surveys of resolved incidents
+        problems = problems_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
@@ -47,6 +49,11 @@ class Command(BaseCommand):
                               f"{changes['freeze windows']} freeze windows, two CABs and their rules)")
         else:
             self.stdout.write("  changes        0 created (the demo changes are already there)")
+        if problems:
+            self.stdout.write(f"  problems       {problems['problems']} created (with {problems['known errors']} known "
+                              f"errors and {problems['candidates']} recurring-incident candidates)")
+        else:
+            self.stdout.write("  problems       0 created (the demo problems are already there)")
         self.stdout.write(f"  took {elapsed:.1f} s")
 
         if options["verbosity"] >= 1:
