@@ -56,3 +56,22 @@ class RequestedItemState(models.TextChoices):
     INCOMPLETE = "incomplete", _("Incomplete")
     SKIPPED = "skipped", _("Skipped")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class RequestState(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    IN_FULFILMENT = "in_fulfilment", _("In fulfilment")
+    COMPLETE = "complete", _("Complete")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    SKIPPED = "skipped", _("Skipped")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TaskState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for other tasks")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED_COMPLETE = "closed_complete", _("Closed complete")
+    CLOSED_INCOMPLETE = "closed_incomplete", _("Closed incomplete")
+    CLOSED_SKIPPED = "closed_skipped", _("Closed skipped")

@@ -8,14 +8,15 @@ digits, floats, beyond bigint), so a bad id is a JSON 404 or a field-level 400, 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
 
 from .api import LIST_ERRORS, READ_ERRORS
 from .filters import MAX_ID
 from .pagination import KeysetPagination
 
-__all__ = ["MAX_ID", "NAME_ORDERINGS", "ByIdMixin", "ReadOnlyReferenceViewSet", "id_field", "parse_id",
-           "reference_schema"]
+__all__ = ["MAX_ID", "NAME_ORDERINGS", "ByIdMixin", "ReadOnlyReferenceViewSet", "ServiceWritesMixin", "id_field",
+           "parse_id", "reference_schema"]
 
 NAME_ORDERINGS = {"name": ("name", "id"), "id": ("id",)}
 
@@ -64,3 +65,29 @@ def reference_schema(serializer, singular: str, plural: str):
         retrieve=extend_schema(summary=f"Get one {singular}", responses={200: serializer, **READ_ERRORS},
                                parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]),
     )
+
+
+class ServiceWritesMixin:
+    """Create, edit (PATCH) and delete through the app's save and delete services (rule 1):
+    ``save_service(actor=…, <instance_argument>=…, **fields)`` and ``delete_service``."""
+
+    save_service = delete_service = None
+    instance_argument = ""
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = self.save_service(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        instance = self.get_object()
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        saved = self.save_service(actor=request.user, **{self.instance_argument: instance},
+                                  **serializer.validated_data)
+        return Response(self.get_serializer(saved).data)
+
+    def destroy(self, request, pk=None):
+        self.delete_service(actor=request.user, **{self.instance_argument: self.get_object()})
+        return Response(status=status.HTTP_204_NO_CONTENT)

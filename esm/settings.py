@@ -176,6 +176,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    # Approval steps whose time-out has passed are approved, rejected or escalated (servicedesk/approvals.py).
+    "servicedesk.approval_timeouts": {
+        "task": "servicedesk.approval_timeouts",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     "incidents.autoclose_resolved": {
         "task": "incidents.autoclose_resolved",
         "schedule": timedelta(minutes=15),
@@ -259,6 +265,9 @@ SPECTACULAR_SETTINGS = {
         "ApprovalVoteStateEnum": "servicedesk.models.VoteState",
         "ProblemStateEnum": "problems.choices.ProblemState",
         "ProblemCandidateStateEnum": "problems.choices.CandidateState",
+        "RequestStateEnum": "catalog.choices.RequestState",
+        "RequestedItemStateEnum": "catalog.choices.RequestedItemState",
+        "TaskStateEnum": "catalog.choices.TaskState",
     },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -327,6 +336,7 @@ PROBLEM_CANDIDATE_MIN_INCIDENTS = env_int("PROBLEM_CANDIDATE_MIN_INCIDENTS", 3)
 PROBLEM_CANDIDATE_WINDOW_DAYS = env_int("PROBLEM_CANDIDATE_WINDOW_DAYS", 14)
 SLA_SCAN_BUDGET = float(os.environ.get("SLA_SCAN_BUDGET", "3"))  # seconds one beat tick may spend
 SLA_REDRIVE_AFTER = env_int("SLA_REDRIVE_AFTER", 30)  # re-queue escalations still pending after this (s)
+APPROVAL_LINK_MAX_AGE = env_int("APPROVAL_LINK_MAX_AGE", 7 * 24 * 3600)  # seconds an e-mail approval link works
 SLA_DIRTY_SWEEP_AFTER = env_int("SLA_DIRTY_SWEEP_AFTER", 5)  # recompute clocks still marked dirty after this (s)
 CMDB_STALE_DAYS = env_int("CMDB_STALE_DAYS", 14)  # imported CIs unseen this long are flagged stale
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +35,7 @@ from . import registry, signals
 from .choices import EventKind
 from .models import (
     ApprovalDecision,
+    ApprovalDelegation,
     ApprovalPolicy,
     ApprovalStep,
     ApprovalStepState,
@@ -41,6 +43,7 @@ from .models import (
     ApproverGroup,
     Decision,
     Ticket,
+    TimeoutAction,
     VoteState,
 )
 from .notifications import notify
@@ -86,6 +89,12 @@ class StepSpec:
     users: tuple = ()
     groups: tuple = ()
     roles: tuple = ()
+    # Facts of this step for the process (merged over the round's ``context``), e.g. the item it approves.
+    context: dict | None = None
+    # Time-out after the step starts: approve, reject or escalate to an approver group (or id).
+    timeout_hours: int | None = None
+    timeout_action: str = ""
+    escalate_to: Any = None
 
 
 # --- Policies -------------------------------------------------------------------------------
@@ -186,6 +195,21 @@ def _expand(spec: StepSpec) -> list[tuple[int, int | None, str]]:
     return list(seen.values())
 
 
+def _timeout_fields(spec: StepSpec) -> dict:
+    if not spec.timeout_hours or not spec.timeout_action:
+        return {}
+    escalate_to = spec.escalate_to.pk if isinstance(spec.escalate_to, ApproverGroup) else spec.escalate_to
+    return {"timeout_hours": spec.timeout_hours, "timeout_action": spec.timeout_action,
+            "escalate_to_id": escalate_to if spec.timeout_action == TimeoutAction.ESCALATE else None}
+
+
+def _start_clock(step: ApprovalStep, now) -> None:
+    """A step that starts with a time-out gets its due instant (found by the beat scan)."""
+    if step.timeout_hours and step.timeout_action:
+        step.due_at = now + timedelta(hours=step.timeout_hours)
+        ApprovalStep.objects.filter(pk=step.pk).update(due_at=step.due_at)
+
+
 def _check_spec(spec: StepSpec) -> None:
     name = (spec.name or "").strip()
     if not name or len(name) > 120 or "\x00" in name:
@@ -198,6 +222,11 @@ def _check_spec(spec: StepSpec) -> None:
     if spec.policy == ApprovalPolicy.PERCENT and not (spec.threshold and 1 <= spec.threshold <= 100):
         raise ValidationError({"steps": _("Step “%(step)s”: a percentage must be between 1 and 100.")
                                % {"step": name}})
+    if spec.timeout_action and spec.timeout_action not in TimeoutAction.values:
+        raise ValidationError({"steps": _("Step “%(step)s”: unknown time-out action %(action)s.")
+                               % {"step": name, "action": spec.timeout_action}})
+    if spec.timeout_action == TimeoutAction.ESCALATE and spec.timeout_hours and not spec.escalate_to:
+        raise ValidationError({"steps": _("Step “%(step)s”: an escalation needs an approver group.") % {"step": name}})
 
 
 # --- Writes ---------------------------------------------------------------------------------
@@ -294,7 +323,10 @@ def approval_request(*, actor: User | None, ticket: Ticket, steps: list[StepSpec
         step = ApprovalStep.objects.create(
             ticket=ticket, round=round_no, order=order, name=name, policy=spec.policy, threshold=threshold,
             state=ApprovalStepState.PENDING if first else ApprovalStepState.WAITING,
-            context=context or {}, created_at=now, started_at=now if first else None)
+            context={**(context or {}), **(spec.context or {})}, created_at=now, started_at=now if first else None,
+            **_timeout_fields(spec))
+        if first:
+            _start_clock(step, now)
         ApprovalVote.objects.bulk_create(ApprovalVote(step=step, approver_id=user_id, via_group_id=group_id,
                                                       via_role=role) for user_id, group_id, role in approvers)
         created.append(step)
@@ -326,7 +358,7 @@ def _check_comment(decision: str, comment: str) -> str:
 
 def may_decide_for(actor: User, vote: ApprovalVote, chair_id: int | None) -> bool:
     """Whether ``actor`` may decide for the approver of ``vote``: the permission, or the chair of
-    the group through which that approver sits."""
+    the group through which that approver sits (a delegation is checked by ``delegation_active``)."""
     if actor.has_perm(DECIDE_FOR_OTHERS):
         return True
     return bool(vote.via_group_id and chair_id and chair_id == actor.pk)
@@ -367,7 +399,8 @@ def approval_vote(*, actor: User, ticket: Ticket, decision: str, comment: str = 
         raise ApprovalRefused(_("You are not an approver of “%(step)s”.") % {"step": step.name},
                               code="not_an_approver")
     chair_id = vote.via_group.chair_id if vote.via_group else None
-    if on_behalf_of is not None and not may_decide_for(actor, vote, chair_id):
+    if on_behalf_of is not None and not may_decide_for(actor, vote, chair_id) \
+            and not delegation_active(delegator=whose, delegate=actor, at=timezone.now()):
         raise ApprovalRefused(_("You may not decide for %(name)s.") % {"name": whose.display_name},
                               code="on_behalf_not_permitted")
     if vote.state != VoteState.PENDING:
@@ -397,13 +430,18 @@ def _counts(step: ApprovalStep) -> dict[str, int]:
 
 def _decide_step(ticket: Ticket, step: ApprovalStep, actor: User | None, now) -> None:
     outcome = evaluate(step.policy, step.threshold, **_counts(step))
-    if outcome is None:
-        return
+    if outcome is not None:
+        _close_step(ticket, step, outcome, actor, now)
+
+
+def _close_step(ticket: Ticket, step: ApprovalStep, outcome: str, actor: User | None, now, **facts) -> None:
+    """Decide ``step``: its open votes are no longer required, the next step starts or the round ends."""
     step.state = outcome
     step.decided_at = now
-    step.save(update_fields=["state", "decided_at"])
+    step.due_at = None
+    step.save(update_fields=["state", "decided_at", "due_at"])
     step.votes.filter(state=VoteState.PENDING).update(state=VoteState.NOT_REQUIRED)
-    _record(ticket, actor, EventKind.APPROVAL_STEP, round=step.round, step=step.name, outcome=outcome)
+    _record(ticket, actor, EventKind.APPROVAL_STEP, round=step.round, step=step.name, outcome=outcome, **facts)
     later = ApprovalStep.objects.filter(ticket=ticket, round=step.round, order__gt=step.order,
                                         state=ApprovalStepState.WAITING)
     if outcome == ApprovalStepState.APPROVED:
@@ -412,6 +450,7 @@ def _decide_step(ticket: Ticket, step: ApprovalStep, actor: User | None, now) ->
             following.state = ApprovalStepState.PENDING
             following.started_at = now
             following.save(update_fields=["state", "started_at"])
+            _start_clock(following, now)
             _notify_approvers(ticket, following)
             return
     else:
@@ -468,9 +507,17 @@ def approval_overview(ticket: Ticket, user: User | None) -> dict[str, Any]:
     steps = list(ApprovalStep.objects.filter(ticket=ticket).order_by("round", "order").values(
         "id", "round", "order", "name", "policy", "threshold", "state", "context", "started_at", "decided_at"))
     step_ids = [s["id"] for s in steps]
-    votes = list(ApprovalVote.objects.filter(step_id__in=step_ids).order_by("step_id", "id").values(
+    # Whether each approver has delegated to the viewer now, in the same query (no fourth read).
+    viewer_id = user.pk if user is not None and user.is_authenticated else None
+    now = timezone.now()
+    delegated = Exists(ApprovalDelegation.objects.filter(
+        delegator_id=OuterRef("approver_id"), delegate_id=viewer_id, revoked_at__isnull=True, starts_at__lte=now,
+        ends_at__gt=now)) if viewer_id else Value(False)
+    votes = list(ApprovalVote.objects.filter(step_id__in=step_ids).order_by("step_id", "id")
+                 .annotate(delegated_to_viewer=delegated).values(
         "id", "step_id", "approver_id", "approver__first_name", "approver__last_name", "approver__username",
-        "via_group_id", "via_group__name", "via_group__chair_id", "via_role", "state")) if step_ids else []
+        "via_group_id", "via_group__name", "via_group__chair_id", "via_role", "state",
+        "delegated_to_viewer")) if step_ids else []
     decisions = list(ApprovalDecision.objects.filter(step_id__in=step_ids).order_by("at", "id").values(
         "id", "step_id", "vote_id", "decided_by_id", "decided_by__first_name", "decided_by__last_name",
         "decided_by__username", "on_behalf_of_id", "on_behalf_of__first_name", "on_behalf_of__last_name",
@@ -545,7 +592,8 @@ def approval_overview(ticket: Ticket, user: User | None) -> dict[str, Any]:
                 for v in step_votes
                 if v["state"] == VoteState.PENDING and v["approver_id"] != user.pk
                 and v["approver_id"] not in excluded
-                and (anyone or (v["via_group_id"] and v["via_group__chair_id"] == user.pk))
+                and (anyone or v["delegated_to_viewer"]
+                     or (v["via_group_id"] and v["via_group__chair_id"] == user.pk))
             ]
     return {
         "ticket": ticket.number, "kind": ticket.kind,
@@ -569,13 +617,15 @@ def _round_state(states: list[str]) -> str:
 
 
 def pending_for(user: User) -> QuerySet:
-    """``user``'s votes awaiting a decision on pending steps, across processes, as ``values()`` rows.
+    """``user``'s votes awaiting a decision on pending steps, across processes, as ``values()`` rows,
+    with the votes of the people who delegated to ``user`` now (``approver_id`` tells them apart).
 
     One query per page: the step and ticket are joined; rows carry the ticket's kind, number,
     title and priority, the step's name, policy and threshold, and when the step was asked.
     """
-    return (ApprovalVote.objects.filter(approver=user, state=VoteState.PENDING, step__state=ApprovalStepState.PENDING)
-            .values("id", "step_id", step_name=F("step__name"), policy=F("step__policy"),
+    return (ApprovalVote.objects.filter(Q(approver=user) | Q(approver_id__in=delegators_query(user)),
+                                        state=VoteState.PENDING, step__state=ApprovalStepState.PENDING)
+            .values("id", "step_id", "approver_id", step_name=F("step__name"), policy=F("step__policy"),
                     threshold=F("step__threshold"), round=F("step__round"), requested_at=F("step__started_at"),
                     ticket_id=F("step__ticket_id"), kind=F("step__ticket__kind"), number=F("step__ticket__number"),
                     title=F("step__ticket__title"), priority=F("step__ticket__priority"),
@@ -602,3 +652,180 @@ def _pending_count_reads(ids: dict) -> dict:
     return {"count": ApprovalVote.objects.filter(approver_id=ids["user"], state=VoteState.PENDING,
                                                  step__state=ApprovalStepState.PENDING)
             .values("approver_id").annotate(n=Count("id")).values_list("n")}
+
+
+# --- Time-outs (rule 5: a pending step's ``due_at``, found by the beat scan) --------------------
+
+
+def time_out_due(*, now=None, limit: int = 200) -> int:
+    """Time out the pending steps whose ``due_at`` has passed; returns how many were handled.
+
+    Each step is handled in its own transaction (``approval_time_out``), which skips a ticket
+    another worker or a voter holds: the next scan finds the step again if it is still due.
+    """
+    now = now or timezone.now()
+    due = list(ApprovalStep.objects.filter(state=ApprovalStepState.PENDING, due_at__lte=now)
+               .order_by("due_at", "id").values_list("id", "ticket_id")[:limit])
+    return sum(1 for step_id, ticket_id in due if approval_time_out(step_id=step_id, ticket_id=ticket_id, now=now))
+
+
+@service
+def approval_time_out(*, step_id: int, ticket_id: int, now=None) -> bool:
+    """Apply a due step's time-out action: approve, reject, or escalate to its group (once)."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update(of=("self",), skip_locked=True).filter(pk=ticket_id).first()
+    if ticket is None:
+        return False
+    step = (ApprovalStep.objects.select_for_update().filter(pk=step_id, ticket=ticket, state=ApprovalStepState.PENDING,
+                                                            due_at__lte=now).first())
+    if step is None:
+        return False
+    _mark_updated(ticket, now)
+    if step.timeout_action == TimeoutAction.ESCALATE:
+        _escalate(ticket, step, now)
+    elif step.timeout_action in (TimeoutAction.APPROVE, TimeoutAction.REJECT):
+        outcome = ApprovalStepState.APPROVED if step.timeout_action == TimeoutAction.APPROVE \
+            else ApprovalStepState.REJECTED
+        _close_step(ticket, step, outcome, None, now, timed_out=True)
+    else:
+        ApprovalStep.objects.filter(pk=step.pk).update(due_at=None)
+    return True
+
+
+def _escalate(ticket: Ticket, step: ApprovalStep, now) -> None:
+    """The step's open votes are no longer required; the escalation group's members decide instead."""
+    group = step.escalate_to
+    excluded = excluded_ids(ticket)
+    present = set(step.votes.values_list("approver_id", flat=True))
+    members = [] if group is None or not group.active else list(
+        group.members.filter(is_active=True).exclude(pk__in=excluded | present).order_by("id").values_list("id",
+                                                                                                          flat=True))
+    step.due_at = None
+    step.timeout_action = ""
+    step.save(update_fields=["due_at", "timeout_action"])
+    if not members:  # nobody to escalate to: the step keeps waiting for its approvers
+        _record(ticket, None, EventKind.APPROVAL_STEP, round=step.round, step=step.name, outcome="",
+                timed_out=True, escalated_to=group.name if group else "", escalation_failed=True)
+        return
+    step.votes.filter(state=VoteState.PENDING).update(state=VoteState.NOT_REQUIRED)
+    ApprovalVote.objects.bulk_create(ApprovalVote(step=step, approver_id=pk, via_group=group) for pk in members)
+    _record(ticket, None, EventKind.APPROVAL_STEP, round=step.round, step=step.name, outcome="",
+            timed_out=True, escalated_to=group.name)
+    _notify_approvers(ticket, step)
+
+
+# --- Delegation ---------------------------------------------------------------------------------
+
+
+def delegators_query(user: User, at=None):
+    """The ids of the people who let ``user`` decide their approvals at ``at`` (a subquery)."""
+    at = at or timezone.now()
+    return ApprovalDelegation.objects.filter(delegate_id=user.pk, revoked_at__isnull=True, starts_at__lte=at,
+                                             ends_at__gt=at).values("delegator_id")
+
+
+def delegators_of(user: User, at=None) -> set[int]:
+    """The people who let ``user`` decide their approvals now."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(delegators_query(user, at).values_list("delegator_id", flat=True))
+
+
+def delegation_active(*, delegator: User, delegate: User, at) -> bool:
+    return ApprovalDelegation.objects.filter(delegator=delegator, delegate=delegate, revoked_at__isnull=True,
+                                             starts_at__lte=at, ends_at__gt=at).exists()
+
+
+MAX_DELEGATION_DAYS = 366
+
+
+@service
+def delegation_create(*, actor: User, delegate: User, starts_at, ends_at, reason: str = "",
+                      delegator: User | None = None) -> ApprovalDelegation:
+    """``delegator`` (default: the actor) lets ``delegate`` decide their approvals for a period.
+
+    Only administrators (``servicedesk.decide_for_others``) set up a delegation for someone else.
+    """
+    delegator = delegator or actor
+    if delegator.pk != actor.pk and not actor.has_perm(DECIDE_FOR_OTHERS):
+        raise NotPermitted(_("You may only delegate your own approvals."))
+    errors = {}
+    if delegate is None or not delegate.is_active:
+        errors["delegate"] = _("Choose an active person.")
+    elif delegate.pk == delegator.pk:
+        errors["delegate"] = _("Choose someone else than the approver.")
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        errors["ends_at"] = _("The end must come after the start.")
+    elif ends_at <= timezone.now():
+        errors["ends_at"] = _("The end must be in the future.")
+    elif ends_at - starts_at > timedelta(days=MAX_DELEGATION_DAYS):
+        errors["ends_at"] = _("A delegation lasts at most a year.")
+    reason = (reason or "").strip()
+    if len(reason) > 200 or "\x00" in reason:
+        errors["reason"] = _("Keep the reason under 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+    return ApprovalDelegation.objects.create(delegator=delegator, delegate=delegate, starts_at=starts_at,
+                                             ends_at=ends_at, reason=reason, created_by=actor)
+
+
+@service
+def delegation_revoke(*, actor: User, delegation: ApprovalDelegation) -> ApprovalDelegation:
+    """End a delegation now (the approver, or an administrator). Ending it twice changes nothing."""
+    if actor.pk != delegation.delegator_id and not actor.has_perm(DECIDE_FOR_OTHERS):
+        raise NotPermitted(_("Only the approver can end this delegation."))
+    if delegation.revoked_at is None:
+        delegation.revoked_at = timezone.now()
+        delegation.save(update_fields=["revoked_at"])
+    return delegation
+
+
+# --- Signed single-use links in the approval e-mail ---------------------------------------------
+
+LINK_SALT = "servicedesk.approvals.link"
+
+
+class LinkInvalid(DomainError):
+    """A link that was forged, has expired, or was used (its vote is decided): it never decides."""
+
+    status_code = 400
+    code = "approval_link_invalid"
+
+
+def link_token(vote_id: int, decision: str) -> str:
+    from django.core import signing
+
+    return signing.dumps({"vote": vote_id, "decision": decision}, salt=LINK_SALT, compress=True)
+
+
+def link_vote(token: str) -> tuple[ApprovalVote, str]:
+    """The vote and decision a link names, while its vote still waits (``LinkInvalid`` otherwise)."""
+    from django.conf import settings
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=settings.APPROVAL_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkInvalid(_("This link has expired. Open the ticket to decide."), code="link_expired") from None
+    except signing.BadSignature:
+        raise LinkInvalid(_("This link is not valid."), code="link_forged") from None
+    vote = (ApprovalVote.objects.select_related("step", "step__ticket", "approver")
+            .filter(pk=data.get("vote")).first())
+    if vote is None or data.get("decision") not in Decision.values:
+        raise LinkInvalid(_("This link is not valid."), code="link_forged")
+    if vote.state != VoteState.PENDING or vote.step.state != ApprovalStepState.PENDING:
+        raise LinkInvalid(_("This link has already been used, or the decision was taken another way."),
+                          code="link_used")
+    return vote, data["decision"]
+
+
+@service
+def approval_vote_by_link(*, token: str, comment: str = "") -> ApprovalDecision:
+    """Decide as the approver a link was sent to. Single use: a decided vote makes the link spent,
+    and the vote's row lock (``approval_vote``) keeps two clicks from deciding twice."""
+    vote, decision = link_vote(token)
+    try:
+        return approval_vote(actor=vote.approver, ticket=vote.step.ticket, decision=decision, comment=comment)
+    except ApprovalConflict:
+        raise LinkInvalid(_("This link has already been used, or the decision was taken another way."),
+                          code="link_used") from None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import approvals, desk
+from .views import approvals, delegations, desk
 
 app_name = "desk"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("tickets/<str:number>/watchers/", desk.ticket_watchers, name="ticket_watchers"),
     path("approvals/", approvals.approval_list, name="approvals"),
     path("approvals/vote/", approvals.approval_vote, name="approval_vote"),
+    path("approvals/delegations/", delegations.delegation_list, name="delegations"),
+    path("approvals/delegations/<int:pk>/end/", delegations.delegation_revoke, name="delegation_revoke"),
     path("lookup/users/", desk.user_lookup, name="user_lookup"),
     path("lookup/team-members/", desk.team_members, name="team_members"),
 ]

@@ -155,6 +155,12 @@ class Ticket(VersionedModel):
             models.Index(fields=["priority", "id"], condition=Q(active=True, assignee__isnull=True),
                          name="ticket_unassigned_idx"),
             models.Index(fields=["opened_at", "id"], name="ticket_opened_idx"),
+            # One kind's own lists (service requests newest first, fulfilment tasks by priority): without
+            # them a kind that is a tenth of the table is found by walking the shared order's index.
+            models.Index(fields=["kind", "opened_at", "id"], name="ticket_kind_opened_idx"),
+            models.Index(fields=["kind", "priority", "id"], name="ticket_kind_prio_idx"),
+            models.Index(fields=["kind", "priority", "id"], condition=Q(active=True, assignee__isnull=True),
+                         name="ticket_kind_unassigned_idx"),
             models.Index(fields=["sla_due_at", "id"], condition=Q(active=True, sla_due_at__isnull=False),
                          name="ticket_sla_due_idx"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
@@ -334,6 +340,13 @@ class VoteState(models.TextChoices):
     NOT_REQUIRED = "not_required", _("Not required")
 
 
+class TimeoutAction(models.TextChoices):
+    NONE = "", _("Wait")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    ESCALATE = "escalate", _("Escalate")
+
+
 class Decision(models.TextChoices):
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
@@ -382,11 +395,21 @@ class ApprovalStep(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # Time-out: ``timeout_hours`` after the step starts (``due_at``, set while it is pending), the
+    # beat scan approves, rejects or escalates it to ``escalate_to`` (once).
+    timeout_hours = models.PositiveIntegerField(_("time out after (hours)"), null=True, blank=True)
+    timeout_action = models.CharField(_("on time-out"), max_length=10, choices=TimeoutAction.choices, blank=True)
+    escalate_to = models.ForeignKey(ApproverGroup, verbose_name=_("escalate to"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("times out at"), null=True, blank=True)
 
     class Meta:
         ordering = ["ticket", "round", "order"]
         verbose_name = _("approval step")
         verbose_name_plural = _("approval steps")
+        # The time-out scan walks pending steps by due time (rule 5).
+        indexes = [models.Index(fields=["due_at"], condition=Q(state="pending", due_at__isnull=False),
+                                name="approval_step_due_idx")]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "round", "order"], name="approval_step_unique"),
             models.CheckConstraint(
@@ -449,3 +472,35 @@ class ApprovalDecision(models.Model):
 
     def __str__(self):
         return f"{self.step_id}: {self.decided_by_id} {self.decision}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ApprovalDelegation(models.Model):
+    """An approver (``delegator``) lets ``delegate`` decide their approvals from ``starts_at`` until
+    ``ends_at``; each decision keeps both names (``decided_by``, ``on_behalf_of``)."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.CASCADE,
+                                  related_name="approval_delegations")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("delegate"), on_delete=models.CASCADE,
+                                 related_name="approval_delegations_received")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("ended early"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "id"]
+        verbose_name = _("approval delegation")
+        verbose_name_plural = _("approval delegations")
+        indexes = [models.Index(fields=["delegate", "ends_at"], condition=Q(revoked_at__isnull=True),
+                                name="approval_delegation_active_idx")]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                              name="approval_delegation_period"),
+                       models.CheckConstraint(condition=~Q(delegate=F("delegator")),
+                                              name="approval_delegation_not_self")]
+
+    def __str__(self):
+        return f"{self.delegator_id} → {self.delegate_id}"

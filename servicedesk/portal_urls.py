@@ -8,10 +8,12 @@ not see the ticket.
 
 from django.urls import path
 
-from .views import portal
+from .views import approval_links, portal
 
 app_name = "portal"
 urlpatterns = [
     path("", portal.home, name="home"),
     path("tickets/", portal.my_tickets, name="my_tickets"),
+    # The approve and reject links of approval e-mails (signed, single use, no sign-in).
+    path("approvals/link/<str:token>/", approval_links.approval_link, name="approval_link"),
 ]

@@ -43,3 +43,11 @@ def flush_outbox() -> int:
     for pk in ids:
         enqueue(send_notification, pk)
     return len(ids)
+
+
+@shared_task(name="servicedesk.approval_timeouts", queue="default", ignore_result=True)
+def approval_timeouts() -> int:
+    """Apply the time-outs of approval steps that have fallen due (rule 5)."""
+    from .approvals import time_out_due
+
+    return time_out_due()

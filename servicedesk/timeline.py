@@ -87,6 +87,14 @@ def approval_summary(kind: str, data: dict) -> str:
             text = (_("approved “%(step)s” for %(name)s") if params["name"] else _("approved “%(step)s”")) % params
         return f"{text} — {data['text']}" if data.get("text") else text
     if kind == "approval_step":
+        step = {"step": data.get("step", ""), "group": data.get("escalated_to", "")}
+        if data.get("escalation_failed"):
+            return _("could not escalate the step “%(step)s”: %(group)s has no eligible member") % step
+        if data.get("escalated_to"):
+            return _("escalated the step “%(step)s” to %(group)s after its time-out") % step
+        if data.get("timed_out"):
+            return (_("approved the step “%(step)s” after its time-out") if data.get("outcome") == "approved"
+                    else _("rejected the step “%(step)s” after its time-out")) % step
         if data.get("outcome") == "approved":
             return _("completed the step “%(step)s”: approved") % {"step": data.get("step", "")}
         return _("completed the step “%(step)s”: rejected") % {"step": data.get("step", "")}

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import can_work_tickets
 from esm.api import IF_MATCH, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, error_responses, etag_for, if_match_version
-from esm.api_bases import ByIdMixin, parse_id
+from esm.api_bases import ByIdMixin, ServiceWritesMixin, parse_id
 from esm.pagination import KeysetPagination
 from servicedesk import approvals as engine
 from servicedesk.api.approvals import (
@@ -398,32 +398,6 @@ class TemplateViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 # --- Freeze windows -------------------------------------------------------------------------
 
 ID_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH)
-
-
-class ServiceWritesMixin:
-    """Create, edit (PATCH) and delete through the app's save and delete services (rule 1):
-    ``save_service(actor=…, <instance_argument>=…, **fields)`` and ``delete_service``."""
-
-    save_service = delete_service = None
-    instance_argument = ""
-
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        saved = self.save_service(actor=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        instance = self.get_object()
-        serializer = self.get_serializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        saved = self.save_service(actor=request.user, **{self.instance_argument: instance},
-                                  **serializer.validated_data)
-        return Response(self.get_serializer(saved).data)
-
-    def destroy(self, request, pk=None):
-        self.delete_service(actor=request.user, **{self.instance_argument: self.get_object()})
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

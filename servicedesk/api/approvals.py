@@ -16,7 +16,7 @@ already cast. The process's ``approval_decided`` hook moves the ticket in the sa
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -29,7 +29,14 @@ from esm.api_bases import id_field
 from esm.pagination import KeysetPagination
 from servicedesk import approvals, registry
 from servicedesk.choices import Priority
-from servicedesk.models import ApprovalDecision, ApprovalPolicy, ApprovalStepState, Decision, VoteState
+from servicedesk.models import (
+    ApprovalDecision,
+    ApprovalDelegation,
+    ApprovalPolicy,
+    ApprovalStepState,
+    Decision,
+    VoteState,
+)
 from servicedesk.rendering import MAX_BODY_CHARS
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -158,6 +165,8 @@ class PendingApprovalSerializer(serializers.Serializer):
     threshold = serializers.IntegerField(read_only=True, allow_null=True)
     round = serializers.IntegerField(read_only=True)
     requested_at = serializers.DateTimeField(read_only=True)
+    approver = serializers.IntegerField(read_only=True, help_text=gettext_lazy(
+        "Whose vote it is: yours, or that of someone who delegated to you now (send it as `on_behalf_of`)."))
 
 
 def pending_row(row: dict, request) -> dict:
@@ -171,6 +180,7 @@ def pending_row(row: dict, request) -> dict:
         "priority": row["priority"], "url": absolute, "approvals_url": f"{absolute}approvals/" if absolute else None,
         "step": row["step_name"], "policy": row["policy"], "threshold": row["threshold"], "round": row["round"],
         "requested_at": serializers.DateTimeField().to_representation(row["requested_at"]),
+        "approver": row["approver_id"],
     }
 
 
@@ -228,3 +238,97 @@ class ApprovalsActionMixin:
         decision = approvals.approval_vote(actor=request.user, ticket=ticket, decision=data["decision"],
                                            comment=data.get("comment", ""), on_behalf_of=data.get("on_behalf_of"))
         return Response(ApprovalDecisionCreatedSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+# --- Delegation -----------------------------------------------------------------------------
+
+
+class DelegationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    delegator = PersonSerializer(read_only=True, help_text=gettext_lazy("The approver (you, unless an "
+                                                                       "administrator set it up for someone)."))
+    delegate = PersonSerializer(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    active = serializers.BooleanField(read_only=True, help_text=gettext_lazy("In its period and not ended."))
+
+
+class DelegationCreateSerializer(serializers.Serializer):
+    delegate = serializers.IntegerField(min_value=1)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    delegator = serializers.IntegerField(min_value=1, required=False, help_text=gettext_lazy(
+        "Administrators only: whose approvals are delegated (default: yours)."))
+
+
+def delegation_data(delegation) -> dict:
+    from django.utils import timezone
+
+    now = timezone.now()
+    return {"id": delegation.pk, "delegator": _brief(delegation.delegator), "delegate": _brief(delegation.delegate),
+            "starts_at": delegation.starts_at, "ends_at": delegation.ends_at, "reason": delegation.reason,
+            "revoked_at": delegation.revoked_at,
+            "active": delegation.revoked_at is None and delegation.starts_at <= now < delegation.ends_at}
+
+
+def _brief(user) -> dict:
+    return {"id": user.pk, "username": user.username, "display_name": user.display_name}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Delegations of approvals you gave or received",
+                       responses={200: DelegationSerializer(many=True), **error_responses(400, 401)}),
+    create=extend_schema(summary="Let someone decide your approvals for a period",
+                         request=DelegationCreateSerializer,
+                         responses={201: DelegationSerializer, **error_responses(400, 401, 403)}),
+)
+class DelegationViewSet(viewsets.GenericViewSet):
+    queryset = ApprovalDelegation.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = DelegationSerializer
+    pagination_class = KeysetPagination
+    keyset_orderings = {"-starts_at": ("-starts_at", "-id")}
+    keyset_default_ordering = "-starts_at"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        from django.db.models import Q
+
+        user = self.request.user
+        return (ApprovalDelegation.objects.filter(Q(delegator=user) | Q(delegate=user))
+                .select_related("delegator", "delegate"))
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([DelegationSerializer(delegation_data(d)).data for d in page])
+
+    def create(self, request):
+        serializer = DelegationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        delegate = User.objects.filter(pk=data["delegate"], is_active=True).first()
+        if delegate is None:
+            raise ValidationError({"delegate": [_("There is no active person with this id.")]})
+        delegator = None
+        if data.get("delegator"):
+            delegator = User.objects.filter(pk=data["delegator"]).first()
+            if delegator is None:
+                raise ValidationError({"delegator": [_("There is no person with this id.")]})
+        delegation = approvals.delegation_create(actor=request.user, delegate=delegate, delegator=delegator,
+                                                 starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                                 reason=data["reason"])
+        return Response(DelegationSerializer(delegation_data(delegation)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="End a delegation now (its approver)", request=None,
+                   responses={200: DelegationSerializer, **error_responses(401, 403, 404)})
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        from django.shortcuts import get_object_or_404
+
+        from esm.api_bases import parse_id
+
+        delegation = get_object_or_404(self.get_queryset(), pk=parse_id(pk) or 0)
+        delegation = approvals.delegation_revoke(actor=request.user, delegation=delegation)
+        return Response(DelegationSerializer(delegation_data(delegation)).data)

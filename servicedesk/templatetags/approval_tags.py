@@ -27,3 +27,21 @@ def approvals_waiting(context) -> int:
 def approval_event(entry) -> str:
     """An approval timeline entry's text in the reader's language (servicedesk.timeline)."""
     return approval_summary(entry.kind, entry.data or {})
+
+
+@register.simple_tag
+def approval_links(step, recipient) -> dict:
+    """Signed single-use approve and reject links of ``recipient``'s vote on ``step`` (the e-mail)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from servicedesk.models import ApprovalVote
+
+    if step is None or recipient is None:
+        return {}
+    vote_id = ApprovalVote.objects.filter(step=step, approver=recipient).values_list("id", flat=True).first()
+    if vote_id is None:
+        return {}
+    return {decision: settings.SITE_URL + reverse("portal:approval_link",
+                                                  args=[approvals.link_token(vote_id, decision)])
+            for decision in ("approve", "reject")}

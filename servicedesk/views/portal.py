@@ -125,7 +125,9 @@ def portal_tickets(user) -> QuerySet:
     ``tickets_visible_to`` decides for requesters. Desk staff may see every ticket, but on the
     portal they are requesters like anyone else, so they get the same personal list.
     """
-    tickets = tickets_visible_to(user)
+    # Kinds without a portal page (a request's fulfilment tasks) are the desk's work, not the person's.
+    hidden = [p.kind for p in registry.processes() if not p.portal_url]
+    tickets = tickets_visible_to(user).exclude(kind__in=hidden) if hidden else tickets_visible_to(user)
     if user.has_perm(VIEW_ALL_TICKETS):
         personal = Q(requester=user) | Exists(
             Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk)

@@ -1,8 +1,9 @@
 """``manage.py seed_demo``: load the demo (docs/demo.md). Idempotent.
 
 Each app provides its own part: people and teams (accounts.demo), the estate (cmdb.demo), the
-incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo) and
-change management (changes.demo) and problem management (problems.demo).
+incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo),
+change management (changes.demo), the service catalog and its requests (catalog.demo,
+catalog.demo_requests), problem management (problems.demo) and satisfaction surveys (surveys.demo).
 """
 
 import time
@@ -10,6 +11,8 @@ import time
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
+from catalog import demo as catalog_demo
+from catalog import demo_requests
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
 from problems import demo as problems_demo
@@ -32,8 +35,10 @@ class Command(BaseCommand):
         # SLA clocks come from the (time-shifted) history; the sla app owns them (incidents cannot import it).
         sla_demo.seed(stdout=self.stdout)
         changes = changes_demo.seed()
-        surveys_demo.seed()  # satisfaction policies and answered surveys of resolved incidents
+        catalog = catalog_demo.seed()
+        requests = demo_requests.seed()  # orders from the catalog above
         problems = problems_demo.seed()
+        surveys_demo.seed()  # satisfaction policies and answered surveys of resolved incidents
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
@@ -54,6 +59,10 @@ class Command(BaseCommand):
                               f"errors and {problems['candidates']} recurring-incident candidates)")
         else:
             self.stdout.write("  problems       0 created (the demo problems are already there)")
+        self.stdout.write(f"  catalog        {catalog['items']} items created in {catalog['categories']} new "
+                          "categories")
+        self.stdout.write(f"  requests       {requests['requests']} created (awaiting approval, in fulfilment, "
+                          "complete, rejected)")
         self.stdout.write(f"  took {elapsed:.1f} s")
 
         if options["verbosity"] >= 1:

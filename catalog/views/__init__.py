@@ -1,0 +1,1 @@
+"""Pages of the catalog: the portal's catalog (``portal``) and the console editor (``editor``)."""
