@@ -3,19 +3,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from esm.api_bases import NamedRefSerializer, PersonRefSerializer
+
 from ..models import SCORE_MAX, SCORE_MIN, Survey, SurveyFollowUp, SurveyPolicy
 from ..services import MAX_COMMENT_CHARS
-
-
-class NamedRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class PersonRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    display_name = serializers.CharField()
 
 
 class TicketRefSerializer(serializers.Serializer):
