@@ -162,8 +162,8 @@ def change_create(*, actor: User, title: str = "", description: str = "", change
     _validate_category(category)
     _validate_manager(change_manager)
     if from_incident is not None:
-        if from_incident.kind != TicketKind.INCIDENT:
-            raise ValidationError({"from_incident": _("%(number)s is not an incident.")
+        if from_incident.kind not in (TicketKind.INCIDENT, TicketKind.PROBLEM):
+            raise ValidationError({"from_incident": _("%(number)s is not an incident or a problem.")
                                    % {"number": from_incident.number}})
         service = service or from_incident.service
         title = title or from_incident.title
@@ -201,9 +201,15 @@ def change_create(*, actor: User, title: str = "", description: str = "", change
 
 
 @service
+def change_from_ticket(*, actor: User, ticket: Ticket, **fields) -> Ticket:
+    """Raise a change that addresses ``ticket``, an incident or a problem (its service and CIs come along)."""
+    return change_create(actor=actor, from_incident=ticket, **fields)
+
+
+@service
 def change_from_incident(*, actor: User, incident: Ticket, **fields) -> Ticket:
     """Raise a change that addresses ``incident`` (its service and CIs come along)."""
-    return change_create(actor=actor, from_incident=incident, **fields)
+    return change_from_ticket(actor=actor, ticket=incident, **fields)
 
 
 @service

@@ -21,6 +21,21 @@ __all__ = ["MAX_ID", "NAME_ORDERINGS", "ByIdMixin", "ReadOnlyReferenceViewSet", 
 NAME_ORDERINGS = {"name": ("name", "id"), "id": ("id",)}
 
 
+class NamedRefSerializer(serializers.Serializer):
+    """Something referred to by id and name (a team, a service, a catalog item) in a larger object."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class PersonRefSerializer(serializers.Serializer):
+    """A person referred to in a larger object."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
 def parse_id(raw) -> int | None:
     """An id from a URL, or None when it cannot be one (not digits, or beyond bigint)."""
     raw = str(raw)

@@ -187,6 +187,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
         "options": {"expires": 600},
     },
+    # Satisfaction survey invitations fall due in the database (surveys.Survey.due_at).
+    "surveys.send_due_invitations": {
+        "task": "surveys.send_due_invitations",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    # Proposes problem candidates from recurring incidents (problems/services.py, candidates_detect).
+    "problems.detect_candidates": {
+        "task": "problems.detect_candidates",
+        "schedule": timedelta(minutes=env_int("PROBLEM_CANDIDATE_SCAN_MINUTES", 60)),
+        "options": {"expires": 3000},
+    },
     # Flags imported CIs not seen for CMDB_STALE_DAYS, for configuration managers to review.
     "cmdb.flag_stale_cis": {
         "task": "cmdb.flag_stale_cis",
@@ -251,6 +263,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentTargetStateEnum": "incidents.api.serializers.TARGET_CHOICES",
         "ApprovalStepStateEnum": "servicedesk.models.ApprovalStepState",
         "ApprovalVoteStateEnum": "servicedesk.models.VoteState",
+        "ProblemStateEnum": "problems.choices.ProblemState",
+        "ProblemCandidateStateEnum": "problems.choices.CandidateState",
         "RequestStateEnum": "catalog.choices.RequestState",
         "RequestedItemStateEnum": "catalog.choices.RequestedItemState",
         "TaskStateEnum": "catalog.choices.TaskState",
@@ -317,6 +331,9 @@ INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 5)
 # How many CMDB relationships apart two changes' CIs may be and still conflict (changes/conflicts.py).
 CHANGE_CONFLICT_DEPTH = env_int("CHANGE_CONFLICT_DEPTH", 1)
 SLA_SCAN_BATCH = env_int("SLA_SCAN_BATCH", 1000)  # clocks claimed per round of the breach scan
+# Recurring incidents: at least this many within the window (same CI, or very similar text) make a candidate.
+PROBLEM_CANDIDATE_MIN_INCIDENTS = env_int("PROBLEM_CANDIDATE_MIN_INCIDENTS", 3)
+PROBLEM_CANDIDATE_WINDOW_DAYS = env_int("PROBLEM_CANDIDATE_WINDOW_DAYS", 14)
 SLA_SCAN_BUDGET = float(os.environ.get("SLA_SCAN_BUDGET", "3"))  # seconds one beat tick may spend
 SLA_REDRIVE_AFTER = env_int("SLA_REDRIVE_AFTER", 30)  # re-queue escalations still pending after this (s)
 APPROVAL_LINK_MAX_AGE = env_int("APPROVAL_LINK_MAX_AGE", 7 * 24 * 3600)  # seconds an e-mail approval link works

@@ -244,7 +244,8 @@ def ticket_change_state(*, ticket: Ticket, workflow: Workflow, target: str, acto
     timeline_record(ticket=ticket, actor=actor, kind=EventKind.STATE, public=True,
                  source=old_state, target=target, verb=transition.name or target, note=note, reason=reason,
                  **_note_facts(note_code, note_params))
-    _after_commit(signals.ticket_state_changed, ticket, source=old_state, target=target, at=now)
+    _after_commit(signals.ticket_state_changed, ticket, source=old_state, target=target, at=now,
+                  actor_id=actor.pk if actor else None)
     return transition
 
 

@@ -6,7 +6,8 @@ later problems/ and changes/) subscribe in their ``AppConfig.ready()``. Nothing 
 ``post_save``: a ``save()`` outside the services is not a business change.
 
 - ``ticket_created(ticket_id, kind)``: a ticket was opened.
-- ``ticket_state_changed(ticket_id, source, target, at)``: a ticket moved between workflow states.
+- ``ticket_state_changed(ticket_id, source, target, at, actor_id)``: a ticket moved between workflow
+  states (``actor_id`` None for the system).
 - ``ticket_assigned(ticket_id, team_id, previous_team_id)``: team or assignee changed.
 - ``ticket_commented(ticket_id, comment_id, by_agent, public)``: a public reply was added.
 - ``ticket_fields_changed(ticket_id, fields)``: fields changed (a frozenset of names: the shared

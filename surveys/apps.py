@@ -7,3 +7,15 @@ class SurveysConfig(AppConfig):
 
     name = "surveys"
     verbose_name = _("Satisfaction surveys")
+
+    def ready(self):
+        from servicedesk import signals
+        from servicedesk.notifications import register_reason
+
+        from . import receivers
+
+        signals.ticket_state_changed.connect(receivers.on_state_changed, dispatch_uid="surveys.state")
+        register_reason("survey_invitation", _("[%(number)s] How did we do? %(title)s"),
+                        "surveys/email/survey_invitation.txt")
+        register_reason("survey_low_score", _("[%(number)s] Low satisfaction score (%(score)s of 5): %(title)s"),
+                        "surveys/email/survey_low_score.txt")

@@ -3,19 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from esm.api_bases import NamedRefSerializer, PersonRefSerializer
+
 from ..choices import RequestedItemState, RequestState, TaskState
-
-
-class NamedRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True)
-
-
-class PersonRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-
 
 # --- Ordering ---------------------------------------------------------------------------------
 

@@ -119,6 +119,7 @@ def timeline_items(page: TimelinePage) -> list[TimelineItem]:
                 (field_label(ticket_kind, name), _shown(name, change.get("from")), _shown(name, change.get("to")))
                 for name, change in (data.get("changes") or {}).items()
             ]
+            item.note = note_text(data) if data.get("note_code") else ""  # e.g. linked to a problem
         items.append(item)
     return items
 

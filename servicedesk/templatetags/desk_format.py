@@ -77,7 +77,11 @@ def queue_row(row):
     else:
         left = NO_TIME
     return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<tr{FLAGGED_ROW if row.badges else ""}><td class="font-monospace">{number}</td>'
+        f'<tr{FLAGGED_ROW if row.badges else ""}>'
+        # Selecting rows feeds the bulk actions under the table (form "queue-selection").
+        f'<td><input class="form-check-input" type="checkbox" form="queue-selection" name="number" '
+        f'value="{esc(t.number)}" aria-label="{esc(gettext("Select"))} {esc(t.number)}"></td>'
+        f'<td class="font-monospace">{number}</td>'
         f'<td><span class="badge text-bg-{row.priority_badge} esm-prio">P{t.priority}</span></td>'
         f'<td class="esm-title" title="{title}">{shown_title}</td><td>{state}</td>'
         f'<td class="esm-cell">{esc(t.requester.display_name)}</td>'

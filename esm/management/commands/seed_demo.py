@@ -2,7 +2,8 @@
 
 Each app provides its own part: people and teams (accounts.demo), the estate (cmdb.demo), the
 incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo),
-change management (changes.demo) and the service catalog (catalog.demo).
+change management (changes.demo), the service catalog and its requests (catalog.demo,
+catalog.demo_requests), problem management (problems.demo) and satisfaction surveys (surveys.demo).
 """
 
 import time
@@ -14,7 +15,9 @@ from catalog import demo as catalog_demo
 from catalog import demo_requests
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
+from problems import demo as problems_demo
 from sla import demo as sla_demo
+from surveys import demo as surveys_demo
 
 
 class Command(BaseCommand):
@@ -34,6 +37,8 @@ class Command(BaseCommand):
         changes = changes_demo.seed()
         catalog = catalog_demo.seed()
         requests = demo_requests.seed()  # orders from the catalog above
+        problems = problems_demo.seed()
+        surveys_demo.seed()  # satisfaction policies and answered surveys of resolved incidents
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
@@ -49,6 +54,11 @@ class Command(BaseCommand):
                               f"{changes['freeze windows']} freeze windows, two CABs and their rules)")
         else:
             self.stdout.write("  changes        0 created (the demo changes are already there)")
+        if problems:
+            self.stdout.write(f"  problems       {problems['problems']} created (with {problems['known errors']} known "
+                              f"errors and {problems['candidates']} recurring-incident candidates)")
+        else:
+            self.stdout.write("  problems       0 created (the demo problems are already there)")
         self.stdout.write(f"  catalog        {catalog['items']} items created in {catalog['categories']} new "
                           "categories")
         self.stdout.write(f"  requests       {requests['requests']} created (awaiting approval, in fulfilment, "
