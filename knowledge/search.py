@@ -1,0 +1,126 @@
+"""Article search: PostgreSQL full text with the ticket search's Hangul two-character tokens, ranked,
+with highlighted excerpts; and the "article" suggestion source of portal deflection.
+
+The query is ``servicedesk.queries.search_query`` (Latin words as prefixes, Korean words as the AND
+of their two-character tokens) against ``knowledge_article.search_document`` (migration 0002), so
+``프린터`` finds ``프린터가 인쇄를 안 해요`` and ``vpn`` finds "VPN client". Rank is ``ts_rank_cd``
+normalised to 0..1 (``rank / (rank + 1)``) so that suggestion sources compare.
+"""
+
+import re
+
+from django.db.models import QuerySet
+from django.db.models.functions import Left
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from servicedesk.queries import HANGUL_RE, MAX_SEARCH_TERMS, WORD_RE, search_query
+from servicedesk.registry import Suggestion, suggestion_sources
+
+from .queries import articles_visible_to
+
+SNIPPET_CHARS = 180
+DOCUMENT = "knowledge_article.search_document"
+# ts_rank_cd's normalisation 32 divides the rank by itself plus one: a score in 0..1.
+RANK_SQL = f"ts_rank_cd({DOCUMENT}, to_tsquery('simple', %s), 32)"  # noqa: S608 - a constant column name
+
+
+def tsquery_text(text: str) -> str | None:
+    """The raw tsquery the ticket search would run for ``text`` (None when it has no words)."""
+    query = search_query(text)
+    if query is None:
+        return None
+    return query.source_expressions[-1].value
+
+
+def search_articles(qs: QuerySet, text: str) -> QuerySet:
+    """``qs`` narrowed to the articles matching ``text``, best first, with ``rank`` (0..1)."""
+    raw = tsquery_text(text)
+    if raw is None:
+        return qs.none()
+    return qs.extra(  # noqa: S610 - constant SQL, the query text is a bound parameter
+        select={"rank": RANK_SQL}, select_params=[raw],
+        where=[f"{DOCUMENT} @@ to_tsquery('simple', %s)"], params=[raw],
+        order_by=["-rank", "-id"],
+    )
+
+
+# --- Highlights -----------------------------------------------------------------------------
+
+_MARKUP = [
+    (re.compile(r"```.*?```", re.S), " "),
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", re.M), ""),
+    (re.compile(r"[*_`~|]+"), ""),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown reduced to its words, for excerpts."""
+    text = markdown_text or ""
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def _terms_pattern(text: str) -> re.Pattern | None:
+    terms = set()
+    for word in WORD_RE.findall(text or "")[:MAX_SEARCH_TERMS]:
+        word = word.lower()
+        terms.update(HANGUL_RE.findall(word))
+        latin = HANGUL_RE.sub(" ", word).split()
+        terms.update(f"\\b{re.escape(t)}" for t in latin)
+        terms.update(re.escape(run) for run in HANGUL_RE.findall(word))
+    terms = {t for t in terms if t}
+    if not terms:
+        return None
+    return re.compile("|".join(sorted(terms, key=len, reverse=True)), re.I)
+
+
+def highlight(text: str, query: str, *, length: int = SNIPPET_CHARS) -> SafeString:
+    """An excerpt of ``text`` around the first matched word, escaped, with the matched words in ``<mark>``."""
+    pattern = _terms_pattern(query)
+    first = pattern.search(text) if pattern else None
+    start = 0
+    if first is not None and first.start() > length // 3:
+        start = text.rfind(" ", 0, first.start() - length // 4) + 1
+    excerpt = text[start:start + length]
+    out, position = [], 0
+    for match in (pattern.finditer(excerpt) if pattern else ()):
+        out.append(escape(excerpt[position:match.start()]))
+        out.append(f"<mark>{escape(match.group())}</mark>")
+        position = match.end()
+    out.append(escape(excerpt[position:]))
+    prefix = "… " if start else ""
+    suffix = " …" if start + length < len(text) else ""
+    return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 - every piece is escaped above
+
+
+def title_html(title: str, query: str) -> SafeString:
+    return highlight(title, query, length=len(title) + 1)
+
+
+# --- Suggestions ----------------------------------------------------------------------------
+
+
+def article_suggestions(text: str, user, limit: int) -> list[Suggestion]:
+    """The "article" suggestion source: published articles the person may read, best first."""
+    if not text or not text.strip():
+        return []
+    rows = (search_articles(articles_visible_to(user, portal=True), text)
+            .annotate(excerpt=Left("body", 4000)).values("id", "title", "excerpt", "rank")[:limit])
+    return [Suggestion(source="article", ident=str(row["id"]), title=row["title"],
+                       snippet=highlight(plain_text(row["excerpt"]), text),
+                       url=reverse("portal:knowledge_article", args=[row["id"]]), score=float(row["rank"]))
+            for row in rows]
+
+
+def suggestions(text: str, user, limit: int) -> list[Suggestion]:
+    """Every registered suggestion source's answers for ``text`` (articles, known errors …), merged by score."""
+    merged: list[Suggestion] = []
+    for fn in suggestion_sources().values():
+        merged.extend(fn(text, user, limit))
+    merged.sort(key=lambda suggestion: suggestion.score, reverse=True)
+    return merged[:limit]
