@@ -154,6 +154,9 @@ class Feedback(models.Model):
         ]
         indexes = [models.Index(fields=["article", "-created_at", "-id"], name="feedback_article_idx")]
 
+    def __str__(self):
+        return f"{self.article_id} feedback {self.pk}"
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class KnowledgeTask(models.Model):
@@ -169,6 +172,9 @@ class KnowledgeTask(models.Model):
         verbose_name = _("knowledge task")
         verbose_name_plural = _("knowledge tasks")
 
+    def __str__(self):
+        return f"{self.ticket_id} {self.task_type}"
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class TicketArticle(models.Model):
@@ -182,6 +188,9 @@ class TicketArticle(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "article"], name="ticket_article_unique")]
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.article_id}"
 
 
 class DeflectionSession(models.Model):
@@ -207,6 +216,9 @@ class DeflectionSession(models.Model):
                          name="deflection_read_idx"),
         ]
 
+    def __str__(self):
+        return self.query
+
 
 class DeflectionRead(models.Model):
     session = models.ForeignKey(DeflectionSession, on_delete=models.CASCADE, related_name="reads")
@@ -218,3 +230,6 @@ class DeflectionRead(models.Model):
     class Meta:
         ordering = ["read_at", "id"]
         constraints = [models.UniqueConstraint(fields=["session", "source", "ident"], name="deflection_read_once")]
+
+    def __str__(self):
+        return f"{self.source}:{self.ident}"

@@ -11,8 +11,8 @@ approval is decided (``approval_decided``); agents close review and feedback tas
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from servicedesk.workflow import Actor, State, Transition, Workflow
 

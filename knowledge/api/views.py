@@ -27,13 +27,13 @@ from ..queries import LIST_FIELDS, articles_visible_to
 from ..search import highlight, plain_text, search_articles, suggestions
 from .serializers import (
     ArticleDetailSerializer,
-    ArticleSerializer,
-    ArticleUpdateSerializer,
-    ArticleWriteSerializer,
     ArticleFeedbackSerializer,
-    KnowledgeSuggestionSerializer,
+    ArticleSerializer,
     ArticleTransitionSerializer,
+    ArticleUpdateSerializer,
     ArticleVersionSerializer,
+    ArticleWriteSerializer,
+    KnowledgeSuggestionSerializer,
 )
 
 SEARCH_LIMIT = 50

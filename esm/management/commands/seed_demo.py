@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from accounts.demo import DEMO_PASSWORD, MONITORING, PEOPLE
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
+from knowledge import demo as knowledge_demo
 from sla import demo as sla_demo
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         # SLA clocks come from the (time-shifted) history; the sla app owns them (incidents cannot import it).
         sla_demo.seed(stdout=self.stdout)
         changes = changes_demo.seed()
+        knowledge_demo.seed()
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data"))
