@@ -1,8 +1,8 @@
 """Search: Korean two-character tokens, English prefixes, tags, ranking, highlights, who reads what."""
 
-from knowledge.search import article_suggestions, highlight, search_articles
 from knowledge.models import Article
 from knowledge.queries import articles_visible_to
+from knowledge.search import article_suggestions, highlight, search_articles
 
 
 def titles(qs):
