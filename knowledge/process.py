@@ -30,6 +30,11 @@ def _approval_decided(ticket, outcome: str, actor) -> None:
     approval_decided(ticket, outcome, actor)
 
 
+def _row_badges(ticket) -> list[str]:
+    task = getattr(ticket, "knowledge_task", None)
+    return [str(TaskType(task.task_type).label)] if task is not None else []
+
+
 def _task_queue(task_type: str):
     return lambda user: Q(active=True, kind=TicketKind.KNOWLEDGE_TASK, knowledge_task__task_type=task_type)
 
@@ -48,6 +53,9 @@ KNOWLEDGE_TASK_PROCESS = Process(
         Queue("kb_feedback", _("Knowledge feedback"), _task_queue(TaskType.FEEDBACK)),
         Queue("kb_publication", _("Articles to approve"), _task_queue(TaskType.PUBLICATION)),
     ),
+    # The queue joins the details row; it reads the task type for the row's badge.
+    row_fields=("knowledge_task__task_type",),
+    row_badges=_row_badges,
     approval_excluded=_approval_excluded,
     approval_decided=_approval_decided,
 )

@@ -174,3 +174,12 @@ def test_portal_hides_drafts_expired_and_internal(requester_client, make_article
 def test_report_form_has_the_deflection_panel(requester_client):
     html = requester_client.get(reverse("portal:report")).content.decode()
     assert 'data-kb-deflection data-input="id_title"' in html and "knowledge/deflection.js" in html
+
+
+def test_console_queue_lists_knowledge_tasks(agent_client, requester, make_article):
+    article = make_article(title="Printer guide")
+    services.feedback_add(actor=requester, article=article, rating=1)
+    ticket = KnowledgeTask.objects.get().ticket
+    page = agent_client.get(reverse("desk:queue"), {"queue": "kb_feedback"}).content.decode()
+    assert ticket.number in page and "Feedback to answer" in page
+    assert ticket.number not in agent_client.get(reverse("desk:queue"), {"queue": "kb_review"}).content.decode()
