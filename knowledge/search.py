@@ -34,9 +34,28 @@ def tsquery_text(text: str) -> str | None:
     return query.source_expressions[-1].value
 
 
-def search_articles(qs: QuerySet, text: str) -> QuerySet:
-    """``qs`` narrowed to the articles matching ``text``, best first, with ``rank`` (0..1)."""
-    raw = tsquery_text(text)
+def tsquery_any(text: str) -> str | None:
+    """A raw tsquery matching any word of ``text``: Latin words as prefixes, Korean words as any of their
+    two-character tokens, so a sentence with particles (``인쇄가 안 돼요``) still finds ``인쇄를``.
+
+    Single characters are left out: they would match nearly everything.
+    """
+    terms: dict[str, None] = {}
+    for word in WORD_RE.findall(text or "")[:MAX_SEARCH_TERMS]:
+        word = word.lower()
+        for run in HANGUL_RE.findall(word):
+            terms.update((f"'{run[i:i + 2]}'", None) for i in range(len(run) - 1))
+        terms.update((f"'{token}':*", None) for token in HANGUL_RE.sub(" ", word).split() if len(token) > 1)
+    return " | ".join(terms) or None
+
+
+def search_articles(qs: QuerySet, text: str, *, match: str = "all") -> QuerySet:
+    """``qs`` narrowed to the articles matching ``text``, best first, with ``rank`` (0..1).
+
+    ``match="all"`` needs every word (the search pages); ``"any"`` ranks articles by how many of the
+    words they hold (deflection, where people type whole sentences).
+    """
+    raw = tsquery_text(text) if match == "all" else tsquery_any(text)
     if raw is None:
         return qs.none()
     return qs.extra(  # noqa: S610 - constant SQL, the query text is a bound parameter
@@ -69,10 +88,11 @@ def _terms_pattern(text: str) -> re.Pattern | None:
     terms = set()
     for word in WORD_RE.findall(text or "")[:MAX_SEARCH_TERMS]:
         word = word.lower()
-        terms.update(HANGUL_RE.findall(word))
-        latin = HANGUL_RE.sub(" ", word).split()
-        terms.update(f"\\b{re.escape(t)}" for t in latin)
-        terms.update(re.escape(run) for run in HANGUL_RE.findall(word))
+        for run in HANGUL_RE.findall(word):
+            # The whole word, else its two-character tokens (a particle may follow the noun: 인쇄가 / 인쇄를).
+            terms.add(re.escape(run))
+            terms.update(re.escape(run[i:i + 2]) for i in range(len(run) - 1))
+        terms.update(f"\\b{re.escape(t)}" for t in HANGUL_RE.sub(" ", word).split())
     terms = {t for t in terms if t}
     if not terms:
         return None
@@ -109,7 +129,7 @@ def article_suggestions(text: str, user, limit: int) -> list[Suggestion]:
     """The "article" suggestion source: published articles the person may read, best first."""
     if not text or not text.strip():
         return []
-    rows = (search_articles(articles_visible_to(user, portal=True), text)
+    rows = (search_articles(articles_visible_to(user, portal=True), text, match="any")
             .annotate(excerpt=Left("body", 4000)).values("id", "title", "excerpt", "rank")[:limit])
     return [Suggestion(source="article", ident=str(row["id"]), title=row["title"],
                        snippet=highlight(plain_text(row["excerpt"]), text),

@@ -52,6 +52,8 @@ def home(request):
     context = {"nav": "knowledge", "q": q}
     if q:
         rows = list(search_articles(visible, q).values("id", "title", "body")[:SEARCH_LIMIT])
+        if not rows:  # no article holds every word: show those holding most of them
+            rows = list(search_articles(visible, q, match="any").values("id", "title", "body")[:SEARCH_LIMIT])
         context["results"] = [{"id": row["id"], "title_html": title_html(row["title"], q),
                                "snippet": highlight(plain_text(row["body"][:4000]), q)} for row in rows]
         context["limited"] = len(rows) == SEARCH_LIMIT

@@ -53,3 +53,12 @@ def test_requesters_read_published_public_articles_of_their_organisation(
     assert [s.ident for s in suggestions] == [str(public.pk)]
     assert 0 < suggestions[0].score < 1
     assert suggestions[0].url.endswith(f"/knowledge/{public.pk}/")
+
+
+def test_deflection_finds_articles_from_a_whole_sentence(requester, make_article):
+    wanted = make_article(title="프린터가 인쇄를 안 해요", body="인쇄 대기열을 비웁니다.", tags=["프린터"])
+    make_article(title="VPN 연결", body="와이파이 신호를 확인합니다.")
+    # Particles (가, 요) and words no article holds: every word is not needed, the best match comes first.
+    [first] = article_suggestions("프린터 인쇄가 안 돼요", requester, 5)
+    assert first.ident == str(wanted.pk) and "<mark>인쇄</mark>" in first.snippet
+    assert not search_articles(Article.objects.all(), "프린터 인쇄가 안 돼요").exists()  # the search page needs all
