@@ -17,7 +17,7 @@ from knowledge.models import DeflectionRead, DeflectionSession, KnowledgeBase
 from knowledge.queries import deflection_counts
 from servicedesk.models import Ticket
 
-from .test_incident_journey import CSP_VIOLATIONS, browser, log_in  # noqa: F401 - the browser fixture
+from .test_incident_journey import CSP_VIOLATIONS, browser, log_in  # noqa: F401, F811 - the browser fixture
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -37,7 +37,7 @@ def test_korean_subject_finds_an_article_and_no_ticket_is_filed(browser, live_se
         connections.close_all()
 
 
-def read_instead_of_reporting(browser, live_server, requester, agent):
+def read_instead_of_reporting(page_browser, live_server, requester, agent):
     base = KnowledgeBase.objects.create(name="IT help", audience=Audience.PUBLIC)
     article = services.article_create(actor=agent, knowledge_base=base, title="프린터가 인쇄를 안 해요",
                                       body="## 해결 방법\n\n1. 인쇄 대기열을 열고 멈춘 작업을 취소합니다.",
@@ -46,7 +46,7 @@ def read_instead_of_reporting(browser, live_server, requester, agent):
     tickets_before = Ticket.objects.count()
     CSP_VIOLATIONS.clear()
 
-    page = log_in(browser, live_server, requester, "/portal/report/")
+    page = log_in(page_browser, live_server, requester, "/portal/report/")
     page.wait_for_url(re.compile(r"/portal/report/$"))
     page.wait_for_load_state()  # the deflection script (deferred) is listening
     subject = page.locator("#id_title")
