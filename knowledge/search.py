@@ -8,8 +8,10 @@ normalised to 0..1 (``rank / (rank + 1)``) so that suggestion sources compare.
 """
 
 import re
+from contextlib import contextmanager
 
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import BooleanField, Expression, FloatField, QuerySet
 from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils.html import escape
@@ -21,9 +23,6 @@ from servicedesk.registry import Suggestion, suggestion_sources
 from .queries import articles_visible_to
 
 SNIPPET_CHARS = 180
-DOCUMENT = "knowledge_article.search_document"
-# ts_rank_cd's normalisation 32 divides the rank by itself plus one: a score in 0..1.
-RANK_SQL = f"ts_rank_cd({DOCUMENT}, to_tsquery('simple', %s), 32)"  # noqa: S608 - a constant column name
 
 
 def tsquery_text(text: str) -> str | None:
@@ -49,20 +48,62 @@ def tsquery_any(text: str) -> str | None:
     return " | ".join(terms) or None
 
 
-def search_articles(qs: QuerySet, text: str, *, match: str = "all") -> QuerySet:
+class _Document(Expression):
+    """An expression on ``knowledge_article.search_document`` (not a model field: migration 0002),
+    qualified by the query's own alias for the article table, so it is right inside subqueries too."""
+
+    template = ""
+    output_field = BooleanField()
+
+    def __init__(self, raw: str):
+        super().__init__()
+        self.raw = raw
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return self.template.format(document=f"{alias}.search_document"), [self.raw]
+
+
+class DocumentMatches(_Document):
+    template = "{document} @@ to_tsquery('simple', %s)"
+    conditional = True
+
+
+class DocumentRank(_Document):
+    # Normalisation 32 divides the rank by itself plus one: a score in 0..1 that sources compare.
+    template = "ts_rank_cd({document}, to_tsquery('simple', %s), 32)"
+    output_field = FloatField()
+
+
+@contextmanager
+def index_search():
+    """Run the searches inside through the GIN index: PostgreSQL misjudges how many articles a prefix
+    (``'ku':*``) or an OR of tokens matches, and with a LIMIT it then chose to read the table in order,
+    testing each document: 300 ms for a word no article holds (bench/README.md, "knowledge").
+    ``SET LOCAL`` lasts until the end of this transaction only."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+
+
+# How many matching articles a search ranks at most. Ranking reads each match's whole document, so a
+# word found in most of 50,000 articles took 0.5–1 s to rank; the index finds the matches in a few
+# milliseconds, and these candidates are ranked (docs/knowledge.md, "Search").
+RANK_CANDIDATES = 200
+
+
+def search_articles(qs: QuerySet, text: str, *, match: str = "all", candidates: int = RANK_CANDIDATES) -> QuerySet:
     """``qs`` narrowed to the articles matching ``text``, best first, with ``rank`` (0..1).
 
     ``match="all"`` needs every word (the search pages); ``"any"`` ranks articles by how many of the
-    words they hold (deflection, where people type whole sentences).
+    words they hold (deflection, where people type whole sentences). At most ``candidates`` matches
+    are ranked.
     """
     raw = tsquery_text(text) if match == "all" else tsquery_any(text)
     if raw is None:
         return qs.none()
-    return qs.extra(  # noqa: S610 - constant SQL, the query text is a bound parameter
-        select={"rank": RANK_SQL}, select_params=[raw],
-        where=[f"{DOCUMENT} @@ to_tsquery('simple', %s)"], params=[raw],
-        order_by=["-rank", "-id"],
-    )
+    matching = qs.filter(DocumentMatches(raw)).order_by().values("pk")[:candidates]
+    return qs.filter(pk__in=matching).annotate(rank=DocumentRank(raw)).order_by("-rank", "-id")
 
 
 # --- Highlights -----------------------------------------------------------------------------
@@ -129,8 +170,14 @@ def article_suggestions(text: str, user, limit: int) -> list[Suggestion]:
     """The "article" suggestion source: published articles the person may read, best first."""
     if not text or not text.strip():
         return []
-    rows = (search_articles(articles_visible_to(user, portal=True), text, match="any")
-            .annotate(excerpt=Left("body", 4000)).values("id", "title", "excerpt", "rank")[:limit])
+    visible = articles_visible_to(user, portal=True)
+    fields = ("id", "title", "excerpt", "rank")
+    with index_search():
+        rows = list(search_articles(visible, text).annotate(excerpt=Left("body", 4000)).values(*fields)[:limit])
+        if len(rows) < limit:  # people type sentences: then the articles holding most of the words
+            found = [row["id"] for row in rows]
+            rows += list(search_articles(visible.exclude(pk__in=found), text, match="any")
+                         .annotate(excerpt=Left("body", 4000)).values(*fields)[:limit - len(rows)])
     return [Suggestion(source="article", ident=str(row["id"]), title=row["title"],
                        snippet=highlight(plain_text(row["excerpt"]), text),
                        url=reverse("portal:knowledge_article", args=[row["id"]]), score=float(row["rank"]))

@@ -24,7 +24,7 @@ from .. import services
 from ..choices import ArticleState
 from ..models import Article, ArticleVersion
 from ..queries import LIST_FIELDS, articles_visible_to
-from ..search import highlight, plain_text, search_articles, suggestions
+from ..search import highlight, index_search, plain_text, search_articles, suggestions
 from .serializers import (
     ArticleDetailSerializer,
     ArticleFeedbackSerializer,
@@ -106,7 +106,8 @@ class ArticleViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         if not q:
             page = self.paginate_queryset(self.get_queryset())
             return self.get_paginated_response(ArticleSerializer(page, many=True, context=self._context(page)).data)
-        articles = list(search_articles(self.get_queryset(), q)[:SEARCH_LIMIT])
+        with index_search():
+            articles = list(search_articles(self.get_queryset(), q)[:SEARCH_LIMIT])
         bodies = dict(Article.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "body"))
         snippets = {pk: str(highlight(plain_text(body[:4000]), q)) for pk, body in bodies.items()}
         data = ArticleSerializer(articles, many=True, context=self._context(articles, snippets=snippets)).data

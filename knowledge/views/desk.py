@@ -30,7 +30,7 @@ from ..choices import ArticleState, TaskType
 from ..forms import ArticleForm, AttachArticleForm
 from ..models import Article, Feedback, KnowledgeBase, KnowledgeTask
 from ..queries import LIST_FIELDS, deflection_counts, diff_html, version_list
-from ..search import search_articles
+from ..search import index_search, search_articles
 from ..workflow import TASK_WORKFLOW
 
 PAGE_SIZE = 50
@@ -71,7 +71,8 @@ def article_list(request):
         rows = rows.filter(owner=request.user)
     cursor_error, page = "", None
     if q:
-        articles = list(search_articles(rows, q)[:PAGE_SIZE])
+        with index_search():
+            articles = list(search_articles(rows, q)[:PAGE_SIZE])
     else:
         try:
             page = keyset_paginate(rows, orderings=ORDERINGS, ordering=params.get("ordering"),

@@ -22,7 +22,7 @@ from .. import services
 from ..forms import FeedbackForm
 from ..models import Article
 from ..queries import articles_visible_to
-from ..search import highlight, plain_text, search_articles, suggestions, title_html
+from ..search import highlight, index_search, plain_text, search_articles, suggestions, title_html
 
 SEARCH_LIMIT = 30
 SUGGESTION_LIMIT = 5
@@ -51,9 +51,10 @@ def home(request):
     visible = articles_visible_to(request.user, portal=True)
     context = {"nav": "knowledge", "q": q}
     if q:
-        rows = list(search_articles(visible, q).values("id", "title", "body")[:SEARCH_LIMIT])
-        if not rows:  # no article holds every word: show those holding most of them
-            rows = list(search_articles(visible, q, match="any").values("id", "title", "body")[:SEARCH_LIMIT])
+        with index_search():
+            rows = list(search_articles(visible, q).values("id", "title", "body")[:SEARCH_LIMIT])
+            if not rows:  # no article holds every word: show those holding most of them
+                rows = list(search_articles(visible, q, match="any").values("id", "title", "body")[:SEARCH_LIMIT])
         context["results"] = [{"id": row["id"], "title_html": title_html(row["title"], q),
                                "snippet": highlight(plain_text(row["body"][:4000]), q)} for row in rows]
         context["limited"] = len(rows) == SEARCH_LIMIT
