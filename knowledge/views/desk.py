@@ -5,6 +5,8 @@ Every write is one call into ``knowledge.services``; every page needs the desk p
 (``esm.access.desk_required``), and the services check the knowledge manager's moves themselves.
 """
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -206,20 +208,26 @@ def article_detail(request, pk):
     })
 
 
-@desk_required
-@require_POST
-def article_transition(request, pk):
-    article = _article_or_404(pk)
+def _move(request, move, done: str) -> None:
+    """Run a lifecycle move posted with the version the page showed; its refusal becomes a message."""
     try:
-        services.article_transition(actor=request.user, article=article, action=request.POST.get("action", ""),
-                                    expected_version=parse_id(request.POST.get("version", "")) or None,
-                                    comment=request.POST.get("comment", "")[:500])
+        move(actor=request.user, expected_version=parse_id(request.POST.get("version", "")) or None)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("Article %(number)s: done.") % {"number": article.number})
+        messages.success(request, done)
+
+
+@desk_required
+@require_POST
+def article_transition(request, pk):
+    article = _article_or_404(pk)
+    _move(request, functools.partial(services.article_transition, article=article,
+                                     action=request.POST.get("action", ""),
+                                     comment=request.POST.get("comment", "")[:500]),
+          _("Article %(number)s: done.") % {"number": article.number})
     return redirect("desk-knowledge:detail", article.pk)
 
 
@@ -275,16 +283,9 @@ def task_detail(request, number):
 @require_POST
 def task_transition(request, number):
     ticket = _task_or_404(request, number)
-    try:
-        services.task_transition(actor=request.user, ticket=ticket, target=request.POST.get("target", ""),
-                                 expected_version=parse_id(request.POST.get("version", "")) or None,
-                                 note=request.POST.get("note", "")[:1000])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, _("%(number)s updated.") % {"number": ticket.number})
+    _move(request, functools.partial(services.task_transition, ticket=ticket, target=request.POST.get("target", ""),
+                                     note=request.POST.get("note", "")[:1000]),
+          _("%(number)s updated.") % {"number": ticket.number})
     return redirect("desk-knowledge:task", ticket.number)
 
 

@@ -5,7 +5,6 @@ deflection. Playwright drives the system Chromium (/usr/bin/chromium)."""
 import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -17,9 +16,8 @@ from knowledge.models import DeflectionRead, DeflectionSession, KnowledgeBase
 from knowledge.queries import deflection_counts
 from servicedesk.models import Ticket
 
-from .test_incident_journey import CSP_VIOLATIONS, browser, log_in  # noqa: F401, F811 - the browser fixture
+from .test_incident_journey import CHROMIUM, CSP_VIOLATIONS, browser, log_in  # noqa: F401, F811 - the fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.subprocess,
