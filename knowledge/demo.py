@@ -23,7 +23,7 @@ from servicedesk.models import Ticket
 
 from . import services
 from .choices import Audience, PublishingPolicy
-from .models import Article, KnowledgeBase, KnowledgeTask
+from .models import Article, DeflectionSession, KnowledgeBase, KnowledgeTask
 
 DEMO_SOURCE = "seed_demo"
 
@@ -252,6 +252,15 @@ def _publish_and_use(articles: list[Article], people: dict, now) -> None:
     expiring = Article.objects.get(pk=articles[21].pk)
     services.article_edit(actor=expiring.owner, article=expiring, valid_to=(now + timedelta(days=20)).date())
     services.review_tasks_open(actor=None, now=now)
+    # Requesters who found their answer on the report form two days ago: counted as deflections.
+    for username, text, article in (("minji", "프린터 인쇄가 안 돼요", articles[13]),
+                                    ("haeun", "비밀번호 초기화", articles[5]),
+                                    ("emma", "vpn disconnects", articles[1])):
+        services.deflection_search(actor=people[username], text=text)
+        services.deflection_read(actor=people[username], source="article", ident=str(article.pk), title=article.title)
+    two_days_ago = now - timedelta(days=2)
+    DeflectionSession.objects.filter(ticket__isnull=True).update(
+        started_at=two_days_ago, last_search_at=two_days_ago, first_read_at=two_days_ago)
     # The Outlook article resolved a demo incident.
     incident = Ticket.objects.filter(kind=TicketKind.INCIDENT, title__icontains="outlook").order_by("id").first()
     if incident is not None:
