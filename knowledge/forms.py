@@ -8,6 +8,9 @@ from accounts.roles import WORK_TICKETS
 from cmdb.models import ConfigurationItem
 from esm.fields import SingleLineFormField
 from esm.forms import ServiceErrorsMixin
+
+# The console's compact form base (Bootstrap classes, fast widgets), as the change pages use it.
+from incidents.forms.desk import DeskForm
 from servicedesk.models import Category
 from servicedesk.rendering import MAX_BODY_CHARS
 
@@ -20,7 +23,7 @@ def desk_people():
             .distinct().order_by("first_name", "last_name", "id"))
 
 
-class ArticleForm(ServiceErrorsMixin, forms.Form):
+class ArticleForm(DeskForm):
     knowledge_base = forms.ModelChoiceField(KnowledgeBase.objects.filter(active=True), label=_("Knowledge base"))
     title = SingleLineFormField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Article (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}),
@@ -30,7 +33,7 @@ class ArticleForm(ServiceErrorsMixin, forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     category = forms.ModelChoiceField(Category.objects.filter(active=True).select_related("parent"),
                                       label=_("Category"), required=False)
-    owner = forms.ModelChoiceField(desk_people(), label=_("Owner"))
+    owner = forms.ModelChoiceField(desk_people(), label=_("Owner"), empty_label=None)
     services = forms.ModelMultipleChoiceField(ConfigurationItem.objects.services().order_by("name"),
                                               label=_("Services"), required=False)
     valid_to = forms.DateField(label=_("Valid to"), required=False,
@@ -42,6 +45,7 @@ class ArticleForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = desk_people()
+        self.fields["services"].empty_label = None  # a multiple choice has no "none" option
 
 
 class FeedbackForm(ServiceErrorsMixin, forms.Form):

@@ -11,7 +11,7 @@ import re
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Expression, FloatField, QuerySet
+from django.db.models import BooleanField, Expression, FloatField, QuerySet, Value
 from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils.html import escape
@@ -100,8 +100,8 @@ def search_articles(qs: QuerySet, text: str, *, match: str = "all", candidates: 
     are ranked.
     """
     raw = tsquery_text(text) if match == "all" else tsquery_any(text)
-    if raw is None:
-        return qs.none()
+    if raw is None:  # no word to look for (punctuation, a single letter): nothing, with the same columns
+        return qs.none().annotate(rank=Value(0.0, output_field=FloatField()))
     matching = qs.filter(DocumentMatches(raw)).order_by().values("pk")[:candidates]
     return qs.filter(pk__in=matching).annotate(rank=DocumentRank(raw)).order_by("-rank", "-id")
 

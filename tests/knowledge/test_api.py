@@ -87,6 +87,8 @@ def test_search_endpoint_merges_suggestions(api, requester, make_article):
     [first] = response.json()
     assert first["source"] == "article" and first["title"] == "프린터가 인쇄를 안 해요" and 0 < first["score"] < 1
     assert api(requester).get("/api/v1/knowledge/search/").status_code == 400
+    nothing_to_find = api(requester).get("/api/v1/knowledge/search/", {"q": "\x13?ê"})
+    assert nothing_to_find.status_code == 200 and nothing_to_find.json() == []
     assert api(requester).get("/api/v1/knowledge/search/", {"q": "x", "limit": "many"}).status_code == 400
 
 
