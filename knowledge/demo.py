@@ -12,14 +12,16 @@ from datetime import timedelta
 
 import pghistory
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import demo as accounts_demo
 from accounts.models import Organisation
 from cmdb.models import ConfigurationItem
+from incidents.demo import NOT_SENT_NOTE, outbox_only
 from servicedesk import approvals
 from servicedesk.choices import TicketKind
-from servicedesk.models import Ticket
+from servicedesk.models import Notification, Ticket
 
 from . import services
 from .choices import Audience, PublishingPolicy
@@ -205,13 +207,16 @@ def seed(*, now=None) -> Counter:
         bases = _bases(people["knowledge"])
         service_cis = {ci.name: ci for ci in ConfigurationItem.objects.services()}
         articles = []
-        for base, language, title, tags, service, owner, body in ARTICLES:
-            author = people[owner]
-            article = services.article_create(
-                actor=author, knowledge_base=bases[base], title=title, body=body, tags=tags, language=language,
-                owner=author, cis=[service_cis[service]] if service in service_cis else [])
-            articles.append(article)
-        _publish_and_use(articles, people, now)
+        with outbox_only():  # task and approval e-mails are recorded, never sent
+            for base, language, title, tags, service, owner, body in ARTICLES:
+                author = people[owner]
+                article = services.article_create(
+                    actor=author, knowledge_base=bases[base], title=title, body=body, tags=tags,
+                    language=language, owner=author, cis=[service_cis[service]] if service in service_cis else [])
+                articles.append(article)
+            _publish_and_use(articles, people, now)
+        Notification.objects.filter(ticket__kind=TicketKind.KNOWLEDGE_TASK, sent_at__isnull=True).update(
+            sent_at=F("created_at"), last_error=NOT_SENT_NOTE)
         created["articles"] = len(articles)
         created["knowledge bases"] = len(bases)
     return created
