@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3000},
     },
+    # Opens the owner's review task for knowledge articles nearing their valid-to date (knowledge/tasks.py).
+    "knowledge.open_review_tasks": {
+        "task": "knowledge.open_review_tasks",
+        "schedule": timedelta(minutes=30),
+        "options": {"expires": 1500},
+    },
 }
 
 # --- Auth, API --------------------------------------------------------------------------------
@@ -268,6 +274,10 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "catalog.choices.RequestState",
         "RequestedItemStateEnum": "catalog.choices.RequestedItemState",
         "TaskStateEnum": "catalog.choices.TaskState",
+        "ArticleStateEnum": "knowledge.choices.ArticleState",
+        "ArticleVersionStateEnum": "knowledge.choices.VersionState",
+        "ArticleLanguageEnum": "knowledge.choices.Language",
+        "ArticleActionEnum": "knowledge.api.serializers.ARTICLE_ACTIONS",
     },
     # Swagger UI and ReDoc are served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -328,6 +338,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ESM Service Desk <ser
 # --- Process settings -------------------------------------------------------------------------
 SLA_BREACHING_SOON_MINUTES = env_int("SLA_BREACHING_SOON_MINUTES", 120)  # the console's "breaching soon" queue
 INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 5)
+# Knowledge articles leave the portal after their valid-to date (default: this many days after
+# publishing); the owner's review task opens the notice period before (docs/knowledge.md).
+KNOWLEDGE_VALID_DAYS = env_int("KNOWLEDGE_VALID_DAYS", 365)
+KNOWLEDGE_REVIEW_NOTICE_DAYS = env_int("KNOWLEDGE_REVIEW_NOTICE_DAYS", 30)
 # How many CMDB relationships apart two changes' CIs may be and still conflict (changes/conflicts.py).
 CHANGE_CONFLICT_DEPTH = env_int("CHANGE_CONFLICT_DEPTH", 1)
 SLA_SCAN_BATCH = env_int("SLA_SCAN_BATCH", 1000)  # clocks claimed per round of the breach scan

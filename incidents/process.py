@@ -50,7 +50,7 @@ INCIDENT_PROCESS = Process(
     ),
     hold_reason_of=_hold_reason_of,
     waiting_states=frozenset({IncidentState.RESOLVED}),
-    panels=("sla_clocks", "linked_changes", "known_errors"),
+    panels=("sla_clocks", "linked_changes", "known_errors", "knowledge_articles"),
     queues=(Queue("major", _("Major incidents"), lambda user: Q(active=True, incident__major=True)),),
     row_fields=("incident__major",),
     row_badges=_row_badges,

@@ -3,7 +3,8 @@
 Each app provides its own part: people and teams (accounts.demo), the estate (cmdb.demo), the
 incidents (incidents.demo, which asks the first two for its cast), the SLA clocks (sla.demo),
 change management (changes.demo), the service catalog and its requests (catalog.demo,
-catalog.demo_requests), problem management (problems.demo) and satisfaction surveys (surveys.demo).
+catalog.demo_requests), problem management (problems.demo), knowledge (knowledge.demo) and
+satisfaction surveys (surveys.demo).
 """
 
 import time
@@ -15,6 +16,7 @@ from catalog import demo as catalog_demo
 from catalog import demo_requests
 from changes import demo as changes_demo
 from incidents.demo import seed_demo
+from knowledge import demo as knowledge_demo
 from problems import demo as problems_demo
 from sla import demo as sla_demo
 from surveys import demo as surveys_demo
@@ -38,6 +40,7 @@ class Command(BaseCommand):
         catalog = catalog_demo.seed()
         requests = demo_requests.seed()  # orders from the catalog above
         problems = problems_demo.seed()
+        knowledge_demo.seed()
         surveys_demo.seed()  # satisfaction policies and answered surveys of resolved incidents
         elapsed = time.monotonic() - started
 
