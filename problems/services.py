@@ -595,8 +595,9 @@ def _signature(reason: str, key: str) -> str:
 
 
 # Incidents of the window not linked to a problem, clustered by CI and by normalised title (lower
-# case, digits and punctuation removed). Walks ticket_opened_idx from the window's start, so the cost
-# follows the window's incidents, not the table. A dismissed cluster counts only incidents opened after.
+# case, digits and punctuation removed). Walks an opened_at index (kind and opened_at, or opened_at
+# alone) from the window's start, so the cost follows the window's incidents, not the table. A
+# dismissed cluster counts only incidents opened after.
 CLUSTERS_SQL = """
 WITH recent AS (
     SELECT t.id, t.title, t.opened_at FROM servicedesk_ticket t

@@ -3,14 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from esm.errors import DomainError, NotPermitted
 from problems import services
 from problems.choices import CandidateState
 from problems.models import ProblemCandidate, ProblemIncident
-from problems.services import CLUSTERS_SQL
 from servicedesk.models import Notification, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -81,14 +79,6 @@ def test_only_problem_managers_decide(incidents, agent):
     candidate = ProblemCandidate.objects.get(pk__in=detect().proposed, reason="same_ci")
     with pytest.raises(NotPermitted):
         services.candidate_dismiss(actor=agent, candidate=candidate)
-
-
-def test_the_detector_walks_the_opened_at_index(incidents):
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + CLUSTERS_SQL, {"since": timezone.now() - timedelta(days=14), "min": 3})
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "ticket_opened_idx" in plan
 
 
 def test_the_beat_task_is_scheduled(settings):
