@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ItemState(models.TextChoices):
@@ -70,7 +71,7 @@ class RequestState(models.TextChoices):
 
 class TaskState(models.TextChoices):
     WAITING = "waiting", _("Waiting for other tasks")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task state", "Open")  # ready to start, not yet started
     IN_PROGRESS = "in_progress", _("In progress")
     CLOSED_COMPLETE = "closed_complete", _("Closed complete")
     CLOSED_INCOMPLETE = "closed_incomplete", _("Closed incomplete")

@@ -442,7 +442,7 @@ def request_copy(*, ticket: Ticket, actor: User) -> Ticket:
     if actor.pk != ticket.requester_id:
         raise NotPermitted(_("Only the person who ordered it can order it again."))
     request = ServiceRequest.objects.select_related("requested_for").get(ticket_id=ticket.pk)
-    lines = [OrderLine(item=i.item, quantity=i.quantity, answers=_reusable_answers(i))
+    lines = [OrderLine(item=i.item, quantity=i.quantity, answers=reusable_answers(i))
              for i in request.items.select_related("item", "item__current_form").order_by("position", "id")]
     for_whom = request.requested_for if request.requested_for_id != actor.pk else None
     new = request_submit(actor=actor, lines=lines, requested_for=for_whom)
@@ -450,7 +450,7 @@ def request_copy(*, ticket: Ticket, actor: User) -> Ticket:
     return new
 
 
-def _reusable_answers(item: RequestedItem) -> dict:
+def reusable_answers(item: RequestedItem) -> dict:
     """The answers as they were given, minus uploaded files (those stay on the first request)."""
     kept = {row["key"] for row in item.snapshot or [] if row.get("type") != QuestionType.ATTACHMENT}
     return {key: value for key, value in item.answers.items() if key in kept or not item.snapshot}

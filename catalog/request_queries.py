@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.roles import VIEW_ALL_TICKETS, can_work_tickets
+from esm.api_bases import parse_id
 from servicedesk import approvals
 from servicedesk.choices import TicketKind
 from servicedesk.models import (
@@ -22,7 +23,7 @@ from servicedesk.models import (
 from servicedesk.queries import IdInArray
 
 from . import localize
-from .choices import RequestedItemState, TaskState
+from .choices import RequestedItemState, RequestState, TaskState
 from .models import FulfilmentTask, RequestedItem, ServiceRequest
 
 # Orderings of the request and task lists; each walks a composite index of the ticket table.
@@ -185,3 +186,14 @@ def answers_of(ticket: Ticket) -> list[dict]:
 
 def open_approval_step(ticket: Ticket) -> bool:
     return ApprovalStep.objects.filter(ticket=ticket, state=ApprovalStepState.PENDING).exists()
+
+
+def rejected_line(user, *, number: str, line: str, item) -> RequestedItem | None:
+    """A line (of ``item``) of ``user``'s own rejected request, to order again with changed answers."""
+    pk = parse_id(line)
+    if pk is None or not number:
+        return None
+    return (RequestedItem.objects.select_related("request")
+            .filter(pk=pk, item=item, request__ticket__number=number, request__ticket__kind=TicketKind.REQUEST,
+                    request__ticket__state=RequestState.REJECTED, request__ticket__requester=user)
+            .first())

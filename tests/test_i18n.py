@@ -103,12 +103,16 @@ def test_the_committed_mo_matches_the_po(catalogue):
         if "msgid_plural" in entry:
             if compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1) != entry["msgstr"][0]:
                 stale.append(entry["msgid"])
+        elif "msgctxt" in entry:
+            if compiled.pgettext(entry["msgctxt"], entry["msgid"]) != entry["msgstr"][None]:
+                stale.append(entry["msgid"])
         elif compiled.gettext(entry["msgid"]) != entry["msgstr"][None]:
             stale.append(entry["msgid"])
     assert stale == []
 
 
-APPS = ("accounts", "esm", "servicedesk", "incidents", "problems", "changes", "cmdb", "sla")
+APPS = ("accounts", "esm", "servicedesk", "incidents", "problems", "changes", "cmdb", "sla", "catalog", "knowledge",
+        "surveys")
 TEMPLATE_TRANS = re.compile(r"""\{%\s*trans(?:late)?\s+(?:"([^"]*)"|'([^']*)')[^%]*%\}""")
 
 

@@ -21,9 +21,9 @@ from esm.pagination import InvalidCursor, keyset_paginate, query_without
 from servicedesk import registry
 from servicedesk.rendering import render_markdown
 
-from .. import localize, queries
+from .. import localize, queries, request_queries
 from ..forms.portal import PREFIX, OrderForm
-from ..fulfilment import OrderLine, request_submit
+from ..fulfilment import OrderLine, request_submit, reusable_answers
 from ..models import CatalogCategory
 
 PAGE_SIZE = 24
@@ -78,8 +78,9 @@ def catalog_item(request, pk):
     """The item page with its order form; a valid order goes to the new request's page."""
     item = _item_or_404(request, pk)
     posted = request.method == "POST"
+    initial = {} if posted else _copied(request.user, item, request.GET.get("again", ""), request.GET.get("line", ""))
     form = OrderForm(item.current_form, request.POST if posted else None, request.FILES if posted else None,
-                     item=item, user=request.user)
+                     item=item, user=request.user, initial=initial)
     if posted and form.is_valid():
         ticket = _order(request, form, item)
         if ticket is not None:
@@ -90,6 +91,18 @@ def catalog_item(request, pk):
         "nav": "catalog", "item": item, "form": form,
         "description_html": render_markdown(localize.text(item, "description")),
     }, status=400 if form.is_bound else 200)
+
+
+def _copied(user, item, number: str, line: str) -> dict:
+    """The item page filled in from a line of the person's rejected request (change, then order again)."""
+    old = request_queries.rejected_line(user, number=number, line=line, item=item)
+    if old is None:
+        return {}
+    initial = {PREFIX + key: value for key, value in reusable_answers(old).items() if value is not None}
+    initial["quantity"] = old.quantity
+    if old.request.requested_for_id != user.pk:
+        initial["requested_for"] = old.request.requested_for_id
+    return initial
 
 
 def _order(request, form: OrderForm, item):

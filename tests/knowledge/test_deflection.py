@@ -95,17 +95,15 @@ def test_a_read_without_a_ticket_for_a_day_is_a_deflection(requester_client, mak
     assert deflection_counts()["deflected"] == 1
 
 
-def test_sources_are_merged_by_score(requester_client, make_article):
+def test_sources_are_merged_by_score(requester_client, make_article, monkeypatch):
     make_article(title="VPN guide")
 
-    def known_errors(text, user, limit):
-        return [Suggestion("known_error", "7", "VPN gateway bug", "Use <mark>vpn</mark>-gw-02", "/portal/x/", 0.99)]
+    def other_source(text, user, limit):
+        return [Suggestion("other", "7", "VPN gateway bug", "Use <mark>vpn</mark>-gw-02", "/portal/x/", 0.99)]
 
-    registry.register_suggestion_source("known_error", known_errors)
-    try:
-        html = requester_client.get(SUGGESTIONS, {"q": "vpn"}).content.decode()
-    finally:
-        registry._SUGGESTION_SOURCES.pop("known_error")
+    # setitem restores the registry afterwards, the real sources included.
+    monkeypatch.setitem(registry._SUGGESTION_SOURCES, "other", other_source)
+    html = requester_client.get(SUGGESTIONS, {"q": "vpn"}).content.decode()
     assert html.index("VPN gateway bug") < html.index("VPN guide")
     assert "Use <mark>vpn</mark>-gw-02" in html
 

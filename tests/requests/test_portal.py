@@ -46,10 +46,33 @@ def test_cancel_reply_and_order_again(client, employee, manager, laptop):
     rejected = order(employee, (laptop, 1, {"model": "x1"}))
     approvals.approval_vote(actor=manager, ticket=rejected, decision="reject", comment="Budget")
     page = client.get(f"/portal/requests/{rejected.number}/").content.decode()
-    assert "Not approved by Chris Evans: “Budget”" in page and "Order again" in page
+    assert "Not approved by Chris Evans: “Budget”" in page and "Order the same again" in page
     response = client.post(f"/portal/requests/{rejected.number}/order-again/")
     new = Ticket.objects.filter(kind="request").latest("id")
     assert response.url == f"/portal/requests/{new.number}/" and new.service_request.copied_from_id == rejected.pk
+
+
+def test_a_rejected_request_fills_the_item_page_to_change_and_order_again(client, employee, manager, requester,
+                                                                          laptop):
+    rejected = order(employee, (laptop, 2, {"model": "mac"}))
+    approvals.approval_vote(actor=manager, ticket=rejected, decision="reject", comment="Too expensive")
+    line = rejected.service_request.items.get()
+    client.force_login(employee)
+    link = f"/portal/catalog/items/{laptop.pk}/?again={rejected.number}&line={line.pk}"
+    assert link.replace("&", "&amp;") in client.get(f"/portal/requests/{rejected.number}/").content.decode()
+
+    form = client.get(link).context["form"]
+    assert form.initial == {"q_model": "mac", "quantity": 2}
+    assert client.get(f"/portal/catalog/items/{laptop.pk}/").context["form"].initial == {}
+
+    # Someone else's request, or one that was not rejected, fills nothing in.
+    client.force_login(requester)
+    assert client.get(link).context["form"].initial == {}
+    client.force_login(employee)
+    pending = order(employee, (laptop, 1, {"model": "x1"}))
+    other = pending.service_request.items.get()
+    assert client.get(f"/portal/catalog/items/{laptop.pk}/?again={pending.number}&line={other.pk}"
+                      ).context["form"].initial == {}
 
 
 def test_the_manager_approves_on_the_portal(client, employee, manager, laptop):

@@ -72,7 +72,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins (password for all: {DEMO_PASSWORD})"))
             for person in PEOPLE:
                 if person.documented:
-                    self.stdout.write(f"  {person.username:<8} {person.role:<22} {person.try_this}")
+                    self.stdout.write(f"  {person.username:<9} {person.role:<22} {person.try_this}")
             others = ", ".join(p.username for p in PEOPLE if not p.documented)
             self.stdout.write(f"  also: {others} (same password); '{MONITORING.username}' is the API-only "
                               "monitoring account")
