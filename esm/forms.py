@@ -5,7 +5,12 @@ the admin and imports show each message on the field it names, and the rest abov
 the person keeps their input and sees what to fix.
 """
 
+from django.contrib import messages as flash
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .errors import DomainError, StaleVersion
 
 
 def add_service_errors(form, exc: ValidationError, aliases: dict[str, str | None] | None = None, *,
@@ -42,3 +47,22 @@ class ServiceErrorsMixin:
     def add_service_errors(self, exc: ValidationError, *, skip=()) -> None:
         add_service_errors(self, exc, self.service_error_aliases, skip=skip,
                            name_unknown=self.service_error_names_unknown)
+
+
+def save_through_service(request, form, call, *, success: str, to: str):
+    """A console editor's save: run ``call()`` (one service); on success a message and a redirect to
+    ``to``, otherwise None with the service's field errors and refusals on ``form`` (input kept)."""
+    try:
+        call()
+    except StaleVersion:
+        form.add_error(None, _("Someone else saved this since you opened it. Nothing was saved: reload the page, "
+                               "check the current values and save again."))
+        return None
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return None
+    except DomainError as exc:
+        form.add_error(None, exc.detail)
+        return None
+    flash.success(request, success)
+    return redirect(to)

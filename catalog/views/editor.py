@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import can_manage_catalog, can_work_tickets
 from esm.access import console_guard
 from esm.errors import DomainError
+from esm.forms import save_through_service
 
 from .. import forms_engine, services
 from ..choices import FormState
@@ -33,20 +34,6 @@ from ..forms.portal import AnswersForm
 from ..models import ApprovalRule, CatalogCategory, CatalogItem, FormVersion, Question, TaskTemplate
 
 catalog_manager_required = console_guard(can_manage_catalog, staff=can_work_tickets)
-
-
-def _save(request, form, call, *, success: str, to: str):
-    """Run ``call()`` (one service); its field errors and refusals land on ``form``. None when refused."""
-    try:
-        call()
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        return None
-    except DomainError as exc:
-        form.add_error(None, exc.detail)
-        return None
-    messages.success(request, success)
-    return redirect(to)
 
 
 def _act(request, call, *, success: str, to: str):
@@ -94,7 +81,7 @@ def category_edit(request, pk: int | None = None):
     if request.method == "POST":
         form = CategoryForm(request.POST, translations=translations)
         if form.is_valid():
-            response = _save(request, form, lambda: services.category_save(
+            response = save_through_service(request, form, lambda: services.category_save(
                 actor=request.user, category=category, **form.values()),
                 success=_("Category saved."), to="desk-catalog:home")
             if response:
@@ -262,7 +249,7 @@ def question_edit(request, pk: int, question_pk: int | None = None):
     if request.method == "POST":
         form = QuestionForm(request.POST, translations=translations)
         if form.is_valid():
-            response = _save(request, form, lambda: services.question_save(
+            response = save_through_service(request, form, lambda: services.question_save(
                 actor=request.user, form=draft, question=question, **form.values()),
                 success=_("Question saved."), to=back)
             if response:
@@ -321,7 +308,7 @@ def task_edit(request, pk: int, template_pk: int | None = None):
     if request.method == "POST":
         form = TaskTemplateForm(request.POST, item=item, template=template, translations=translations)
         if form.is_valid():
-            response = _save(request, form, lambda: services.task_template_save(
+            response = save_through_service(request, form, lambda: services.task_template_save(
                 actor=request.user, item=item, template=template,
                 depends_on=list(form.cleaned_data["depends_on"]), **form.values()),
                 success=_("Task saved."), to=back)
@@ -357,7 +344,7 @@ def rule_edit(request, pk: int, rule_pk: int | None = None):
     if request.method == "POST":
         form = ApprovalRuleForm(request.POST)
         if form.is_valid():
-            response = _save(request, form, lambda: services.approval_rule_save(
+            response = save_through_service(request, form, lambda: services.approval_rule_save(
                 actor=request.user, item=item, rule=rule, people=list(form.cleaned_data["people"]),
                 **form.values()), success=_("Approval step saved."), to=back)
             if response:

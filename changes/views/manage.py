@@ -3,14 +3,14 @@ windows, CAB rules and approver groups. Every save goes through ``changes.servic
 comes back as form errors with the input kept."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from esm.errors import DomainError, StaleVersion
+from esm.errors import DomainError
+from esm.forms import save_through_service
 from servicedesk.models import ApproverGroup
 
 from .. import services
@@ -26,24 +26,6 @@ def _object(model, pk, **select):
     if obj is None:
         raise Http404
     return obj
-
-
-def _save(request, form, call, *, success: str, to: str):
-    """Run ``call()`` (one service); its field errors and refusals land on ``form``. None when refused."""
-    try:
-        call()
-    except StaleVersion:
-        form.add_error(None, _("Someone else saved this since you opened it. Nothing was saved: reload the page, "
-                               "check the current values and save again."))
-        return None
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        return None
-    except DomainError as exc:
-        form.add_error(None, exc.detail)
-        return None
-    messages.success(request, success)
-    return redirect(to)
 
 
 # --- Standard change templates ---------------------------------------------------------------
@@ -63,7 +45,7 @@ def template_edit(request, pk: int | None = None):
     if request.method == "POST":
         form = TemplateForm(request.POST)
         if form.is_valid():
-            response = _save(request, form, lambda: services.template_save(
+            response = save_through_service(request, form, lambda: services.template_save(
                 actor=request.user, template=template, expected_version=form.cleaned_data["version"],
                 **form.values()), success=_("Template saved."), to="desk-changes:template_list")
             if response:
@@ -110,7 +92,7 @@ def freeze_edit(request, pk: int | None = None):
     if request.method == "POST":
         form = FreezeForm(request.POST)
         if form.is_valid():
-            response = _save(request, form, lambda: services.freeze_window_save(
+            response = save_through_service(request, form, lambda: services.freeze_window_save(
                 actor=request.user, window=window, **form.values()),
                 success=_("Freeze window saved."), to="desk-changes:freeze_list")
             if response:
@@ -158,7 +140,7 @@ def cab_rule_edit(request, pk: int | None = None):
     if request.method == "POST":
         form = CabRuleForm(request.POST)
         if form.is_valid():
-            response = _save(request, form, lambda: services.cab_rule_save(
+            response = save_through_service(request, form, lambda: services.cab_rule_save(
                 actor=request.user, rule=rule, **form.values()),
                 success=_("CAB rule saved."), to="desk-changes:cab_rules")
             if response:
@@ -194,7 +176,7 @@ def group_edit(request, pk: int | None = None):
     if request.method == "POST":
         form = ApproverGroupForm(request.POST)
         if form.is_valid():
-            response = _save(request, form, lambda: services.approver_group_save(
+            response = save_through_service(request, form, lambda: services.approver_group_save(
                 actor=request.user, group=group, members=list(form.cleaned_data["members"]), **form.values()),
                 success=_("Approver group saved."), to="desk-changes:cab_rules")
             if response:
