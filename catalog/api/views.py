@@ -268,6 +268,12 @@ class QuestionViewSet(ServiceWritesMixin, ByIdMixin, mixins.ListModelMixin, mixi
 class ItemChildWrites(ServiceWritesMixin):
     """Task templates and approval rules: the item is named in the body on create and stays."""
 
+    permission_classes = [IsCatalogManager]
+    pagination_class = KeysetPagination
+    keyset_orderings = {"position": ("position", "id")}
+    filter_backends: list = []
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
     instance_argument = ""
 
     def partial_update(self, request, pk=None):
@@ -296,11 +302,6 @@ class ItemChildWrites(ServiceWritesMixin):
 class TaskTemplateViewSet(ItemChildWrites, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
     serializer_class = CatalogTaskTemplateSerializer
-    permission_classes = [IsCatalogManager]
-    pagination_class = KeysetPagination
-    keyset_orderings = {"position": ("position", "id")}
-    filter_backends: list = []
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     save_service = staticmethod(services.task_template_save)
     delete_service = staticmethod(services.task_template_delete)
     instance_argument = "template"
@@ -325,11 +326,6 @@ class TaskTemplateViewSet(ItemChildWrites, ByIdMixin, mixins.ListModelMixin, mix
 class ApprovalRuleViewSet(ItemChildWrites, ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
     serializer_class = CatalogApprovalRuleSerializer
-    permission_classes = [IsCatalogManager]
-    pagination_class = KeysetPagination
-    keyset_orderings = {"position": ("position", "id")}
-    filter_backends: list = []
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     save_service = staticmethod(services.approval_rule_save)
     delete_service = staticmethod(services.approval_rule_delete)
     instance_argument = "rule"
