@@ -132,7 +132,7 @@ def condition_errors(condition, known_keys, *, depth: int = 1) -> list[str]:
         return [_("A condition names \"question\", \"op\" and \"value\", or groups conditions in \"all\" or "
                   "\"any\".")]
     errors = []
-    if condition["question"] not in known_keys:
+    if not isinstance(condition["question"], str) or condition["question"] not in known_keys:
         errors.append(_("Unknown question: %(key)s.") % {"key": condition["question"]})
     if condition["op"] not in OPS:
         errors.append(_("Unknown operator %(op)s: use equals, one_of, contains, at_least or at_most.")
@@ -148,11 +148,13 @@ def condition_errors(condition, known_keys, *, depth: int = 1) -> list[str]:
 
 def condition_keys(condition) -> set[str]:
     """The question keys ``condition`` reads."""
-    if not condition:
+    if not condition or not isinstance(condition, dict):
         return set()
     if "all" in condition or "any" in condition:
-        return {key for part in condition.get("all", condition.get("any", [])) for key in condition_keys(part)}
-    return {condition.get("question")}
+        parts = condition.get("all", condition.get("any", []))
+        return {key for part in parts for key in condition_keys(part)} if isinstance(parts, list) else set()
+    key = condition.get("question")
+    return {key} if isinstance(key, str) else set()
 
 
 def describe(condition, labels: dict, options: dict | None = None) -> str:

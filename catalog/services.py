@@ -312,7 +312,7 @@ def _question_errors(q: Question, form: FormVersion) -> dict:
             errors[name] = problems
     if q.visible_if and q.key in forms_engine.condition_keys(q.visible_if):
         errors["visible_if"] = _("A question cannot depend on its own answer.")
-    if q.default is not None and "type" not in errors and not errors.get("choices"):
+    if q.default is not None and "type" not in errors and "pattern" not in errors and not errors.get("choices"):
         errors.update(_default_errors(q))
     return errors
 

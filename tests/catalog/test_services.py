@@ -108,6 +108,13 @@ def test_discarding_a_draft_keeps_the_published_version(make_item, manager):
     ({"visible_if": {"question": "ghost", "op": "equals", "value": 1}}, "visible_if"),
     ({"required_if": {"question": "model", "op": "maybe", "value": 1}}, "required_if"),
     ({"type": T.NUMBER, "default": "lots"}, "default"),
+    # Badly shaped conditions and patterns are field errors, not crashes.
+    ({"visible_if": "x"}, "visible_if"),
+    ({"visible_if": [1]}, "visible_if"),
+    ({"visible_if": {"all": 5}}, "visible_if"),
+    ({"visible_if": {"question": ["model"], "op": "equals", "value": 1}}, "visible_if"),
+    ({"required_if": {"question": {"k": 1}, "op": "equals", "value": 1}}, "required_if"),
+    ({"pattern": "(", "default": "x"}, "pattern"),
 ])
 def test_question_validation(make_item, manager, fields, field):
     draft = services.form_draft(actor=manager, item=make_item())
