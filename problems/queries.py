@@ -58,7 +58,7 @@ def known_errors_for(user) -> QuerySet:
 
 
 def known_error_rows(qs: QuerySet) -> QuerySet:
-    return qs.select_related("problem__ticket", "category").prefetch_related(
+    return qs.select_related("problem__ticket", "category__parent").prefetch_related(
         Prefetch("cis", queryset=ConfigurationItem.objects.only("id", "name")),
         Prefetch("services", queryset=ConfigurationItem.objects.only("id", "name")))
 
@@ -290,3 +290,13 @@ def known_error_suggestions_for_portal(text: str, user, limit: int) -> list[Sugg
 
 def open_incident_filter() -> Q:
     return Q(kind=TicketKind.INCIDENT, active=True)
+
+
+def candidate_incident_numbers(candidates) -> dict[int, list[str]]:
+    """The incident numbers of each candidate, oldest first, in one query for a page of them."""
+    through = ProblemCandidate.incidents.through
+    numbers: dict[int, list[str]] = {}
+    for cid, number in (through.objects.filter(problemcandidate_id__in=[c.pk for c in candidates])
+                        .order_by("ticket_id").values_list("problemcandidate_id", "ticket__number")):
+        numbers.setdefault(cid, []).append(number)
+    return numbers

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -340,9 +341,7 @@ def problem_link_incidents(*, ticket: Ticket, actor: User, incidents: list[Ticke
     """
     _require_desk(actor)
     ticket, problem = _lock(ticket, None)
-    if ticket.state in (ProblemState.CLOSED, ProblemState.CANCELLED):
-        raise DomainError(_("%(number)s is closed and takes no more incidents.") % {"number": ticket.number},
-                          code="not_active")
+    _require_open(ticket, _("%(number)s is closed and takes no more incidents."))
     if len(incidents) > MAX_INCIDENTS_AT_ONCE:
         raise ValidationError({"incidents": _("Link at most %(n)s incidents at once.") % {"n": MAX_INCIDENTS_AT_ONCE}})
     linked = [i.number for i in incidents if _link(ticket, problem, i, actor)]
@@ -351,10 +350,17 @@ def problem_link_incidents(*, ticket: Ticket, actor: User, incidents: list[Ticke
     return linked
 
 
+def _require_open(ticket: Ticket, message: str) -> None:
+    """A closed or cancelled problem keeps its incidents and changes as they were (409 ``not_active``)."""
+    if ticket.state in (ProblemState.CLOSED, ProblemState.CANCELLED):
+        raise DomainError(message % {"number": ticket.number}, code="not_active")
+
+
 @service
 def problem_unlink_incident(*, ticket: Ticket, actor: User, incident: Ticket) -> bool:
     _require_desk(actor)
     ticket, problem = _lock(ticket, None)
+    _require_open(ticket, _("%(number)s is closed: its incidents stay as they were."))
     deleted, _rows = ProblemIncident.objects.filter(problem=problem, incident=incident).delete()
     if deleted:
         desk.touch(ticket)
@@ -460,8 +466,10 @@ def problem_transition(*, ticket: Ticket, actor: User | None, to: str, expected_
         problem.no_change_reason = (no_change_reason or "").strip()
         problem.resolution_notes = (resolution_notes or "").strip()
         changed += ["no_change_reason", "resolution_notes"]
+        # Bumps the version too, so an edit form opened before cannot make them active again unnoticed.
+        now = timezone.now()
         KnownError.objects.filter(problem=problem, status=KnownErrorStatus.ACTIVE).update(
-            status=KnownErrorStatus.RETIRED, retired_at=timezone.now())
+            status=KnownErrorStatus.RETIRED, retired_at=now, updated_at=now, version=F("version") + 1)
     if changed:
         problem.save(update_fields=changed)
     result = None
@@ -497,6 +505,7 @@ def problem_raise_change(*, ticket: Ticket, actor: User, **fields) -> Ticket:
 
     if ticket.kind != TicketKind.PROBLEM:
         raise DomainError(_("%(number)s is not a problem.") % {"number": ticket.number}, code="not_a_problem")
+    _require_open(ticket, _("%(number)s is closed: raise a change from an open problem."))
     return change_from_ticket(actor=actor, ticket=ticket, **fields)
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import can_manage_problems
 from esm.access import desk_required
+from esm.api_bases import parse_id
 from esm.errors import DomainError
 from esm.pagination import InvalidCursor, keyset_paginate
 from servicedesk.choices import PRIORITY_BADGE, EventKind, TicketKind
@@ -33,6 +34,7 @@ from .queries import (
     DEFAULT_PROBLEM_ORDERING,
     KNOWN_ERROR_ORDERINGS,
     PROBLEM_ORDERINGS,
+    candidate_incident_numbers,
     candidates_for,
     known_error_rows,
     known_errors_for,
@@ -342,7 +344,10 @@ def problem_unlink_incident(request, number: str):
     ticket = _problem(request, number)
     incident = get_object_or_404(Ticket, problem_link__problem_id=ticket.pk,
                                  number=(request.POST.get("incident") or "").strip().upper()[:16])
-    services.problem_unlink_incident(ticket=ticket, actor=request.user, incident=incident)
+    try:
+        services.problem_unlink_incident(ticket=ticket, actor=request.user, incident=incident)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
     return redirect("desk-problems:detail", ticket.number)
 
 
@@ -370,9 +375,9 @@ def known_error_list(request):
     status = request.GET.get("status") if request.GET.get("status") in KnownErrorStatus.values else "active"
     qs = qs.filter(status=status)
     for name in ("ci", "service", "category"):
-        value = request.GET.get(name) or ""
-        if value.isdigit() and len(value) < 18:
-            qs = qs.filter(**{{"ci": "cis", "service": "services", "category": "category"}[name]: int(value)})
+        value = parse_id(request.GET.get(name))
+        if value is not None:
+            qs = qs.filter(**{{"ci": "cis", "service": "services", "category": "category"}[name]: value})
     if q.strip():
         qs = search_known_errors(qs, q)
     page, cursor_error = _page(request, known_error_rows(qs), KNOWN_ERROR_ORDERINGS, "-updated_at")
@@ -471,11 +476,7 @@ def apply_workaround(request, pk: int):
 def candidate_list(request):
     qs = candidates_for(request.user).filter(state="open")
     page, cursor_error = _page(request, qs, CANDIDATE_ORDERINGS, "-last_opened_at")
-    through = ProblemCandidate.incidents.through
-    numbers: dict[int, list[str]] = {}
-    for cid, number in through.objects.filter(problemcandidate_id__in=[c.pk for c in page.items]) \
-            .order_by("ticket_id").values_list("problemcandidate_id", "ticket__number"):
-        numbers.setdefault(cid, []).append(number)
+    numbers = candidate_incident_numbers(page.items)
     rows = [{"candidate": c, "numbers": numbers.get(c.pk, [])[:8]} for c in page.items]
     return render(request, "problems/candidates.html", {
         "rows": rows, "page": page, "cursor_error": cursor_error, "page_query": _query_without(request, "cursor"),

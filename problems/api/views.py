@@ -43,6 +43,7 @@ from ..queries import (
     DEFAULT_PROBLEM_ORDERING,
     KNOWN_ERROR_ORDERINGS,
     PROBLEM_ORDERINGS,
+    candidate_incident_numbers,
     candidates_for,
     known_error_rows,
     known_errors_for,
@@ -248,7 +249,7 @@ class ProblemViewSet(viewsets.GenericViewSet):
         return Response(LinkedIncidentsSerializer({"incidents": linked_incidents(ticket)}).data)
 
     @extend_schema(summary="Unlink an incident", parameters=[OpenApiParameter("incident", str, "path")],
-                   request=None, responses={204: None, **READ_ERRORS})
+                   request=None, responses={204: None, **error_responses(401, 403, 404, 409)})
     @action(detail=True, methods=["delete"], url_path=r"incidents/(?P<incident>[^/]+)")
     def unlink_incident(self, request, number=None, incident=None):
         ticket = self.get_object()
@@ -375,8 +376,11 @@ class SuggestionsView(APIView):
 # --- Candidates -----------------------------------------------------------------------------
 
 
-def candidate_data(candidate: ProblemCandidate) -> dict:
-    numbers = list(candidate.incidents.order_by("id").values_list("number", flat=True)[:500])
+def candidate_data(candidate: ProblemCandidate, numbers: list[str] | None = None) -> dict:
+    """One candidate as the API shows it; ``numbers`` are its incidents when the caller read them for a page."""
+    if numbers is None:
+        numbers = candidate_incident_numbers([candidate]).get(candidate.pk, [])
+    numbers = numbers[:500]
     return CandidateSerializer({**{f: getattr(candidate, f) for f in (
         "id", "title", "reason", "ci", "state", "incident_count", "first_opened_at", "last_opened_at", "created_at")},
         "incidents": numbers, "problem": candidate.problem.ticket.number if candidate.problem_id else None}).data
@@ -408,7 +412,8 @@ class CandidateViewSet(viewsets.GenericViewSet):
 
     def list(self, request):
         rows = self.paginate_queryset(self.get_queryset().filter(state="open"))
-        return self.get_paginated_response([candidate_data(c) for c in rows])
+        numbers = candidate_incident_numbers(rows)
+        return self.get_paginated_response([candidate_data(c, numbers.get(c.pk, [])) for c in rows])
 
     def retrieve(self, request, pk=None):
         return Response(candidate_data(self.get_object()))

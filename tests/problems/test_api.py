@@ -166,3 +166,29 @@ def test_raise_a_change_from_a_problem_through_the_change_api(api, agent, proble
     assert answer.status_code == 201, answer.json()
     changes = api(agent).get(url(problem.number)).json()["changes"]
     assert [c["number"] for c in changes] == [answer.json()["number"]]
+
+
+def test_candidate_list_query_count_is_flat(api, pm, make_incident, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    devices = ["scanner", "plotter", "badge reader", "projector", "docking station", "headset", "webcam", "kiosk"]
+
+    def cluster(n):
+        for _i in range(3):  # digits are ignored when titles are compared, so each cluster names its device
+            make_incident(title=f"The {devices[n]} keeps failing", description="")
+
+    for n in range(2):
+        cluster(n)
+    services.candidates_detect(min_incidents=3, window_days=14)
+    client = api(pm)
+    response = client.get("/api/v1/problems/candidates/")  # warm the person's permissions
+    with CaptureQueriesContext(connection) as few:
+        rows = client.get("/api/v1/problems/candidates/").json()["results"]
+    assert len(rows) == 2 and all(len(r["incidents"]) == 3 for r in rows)
+    for n in range(2, 8):
+        cluster(n)
+    services.candidates_detect(min_incidents=3, window_days=14)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/problems/candidates/").json()["results"]) == 8
+    assert response.status_code == 200

@@ -150,3 +150,11 @@ def test_list_pages_read_the_same_for_3_and_30_rows(pm, page, make_known_error, 
     fill(27)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse(f"desk-problems:{page}"))
+
+
+def test_known_error_filters_ignore_what_is_not_an_id(agent, make_known_error):
+    make_known_error(title="Bounces")
+    for value in ("²", "x", "9" * 30, "-1"):
+        response = browser(agent).get(reverse("desk-problems:known_errors"), {"ci": value, "service": value,
+                                                                               "category": value})
+        assert response.status_code == 200 and "Bounces" in response.content.decode()

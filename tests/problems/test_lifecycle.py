@@ -169,7 +169,21 @@ def test_resolving_with_incidents_needs_the_note(pm, problem):
 
 def test_resolving_retires_the_known_errors(pm, problem, make_known_error):
     known_error = make_known_error(title="Bounces", problem=problem.problem)
+    opened_version = known_error.version
     problem = move(problem, pm, ProblemState.INVESTIGATION)
     move(problem, pm, ProblemState.RESOLVED, no_change_reason="Fixed by the vendor")
     known_error.refresh_from_db()
     assert known_error.status == KnownErrorStatus.RETIRED and known_error.retired_at
+    # An edit form opened before the retirement is stale now.
+    assert known_error.version == opened_version + 1
+
+
+def test_a_cancelled_problem_keeps_its_incidents_and_raises_no_change(pm, agent, problem, incidents):
+    problem = move(problem, pm, ProblemState.CANCELLED, reason="Duplicate")
+    with pytest.raises(DomainError) as refused:
+        services.problem_unlink_incident(ticket=problem, actor=pm, incident=incidents[0])
+    assert refused.value.code == "not_active"
+    assert ProblemIncident.objects.filter(problem=problem.problem, incident=incidents[0]).exists()
+    with pytest.raises(DomainError) as refused:
+        services.problem_raise_change(ticket=problem, actor=agent, title="Fix it")
+    assert refused.value.code == "not_active" and not ChangeLink.objects.filter(ticket=problem).exists()
