@@ -144,12 +144,15 @@ def _latest_version(article: Article) -> ArticleVersion | None:
     return article.versions.order_by("-number").first()
 
 
+def is_pending(version: ArticleVersion | None) -> bool:
+    """Not published yet: a draft or a version in review."""
+    return version is not None and version.state in (VersionState.DRAFT, VersionState.REVIEW)
+
+
 def pending_version(article: Article) -> ArticleVersion | None:
     """The newest version that is not published yet (a draft or one in review), if any."""
     latest = _latest_version(article)
-    if latest is None or latest.state not in (VersionState.DRAFT, VersionState.REVIEW):
-        return None
-    return latest
+    return latest if is_pending(latest) else None
 
 
 def _new_version(article: Article, *, actor: User, title: str, body: str, tags: list[str],
@@ -379,6 +382,16 @@ def _close_task(ticket: Ticket, target: str, *, note_code: str = "", note_params
                              note_code=note_code, note_params=note_params)
 
 
+def task_moves(ticket: Ticket, task: KnowledgeTask) -> list:
+    """The moves an agent may take on a knowledge task: a publication review is decided by its
+    approval (never marked done by hand), and a closed one takes no more moves."""
+    if task.task_type != TaskType.PUBLICATION:
+        return TASK_WORKFLOW.transitions_from(ticket.state, {"agent"})
+    if not ticket.active:
+        return []
+    return [t for t in TASK_WORKFLOW.transitions_from(ticket.state, {"agent"}) if t.target != TaskState.DONE]
+
+
 @service
 def task_transition(*, actor: User, ticket: Ticket, target: str, expected_version: int | None = None,
                     note: str = "") -> Ticket:
@@ -386,7 +399,7 @@ def task_transition(*, actor: User, ticket: Ticket, target: str, expected_versio
     require_desk(actor)
     ticket = desk.ticket_lock(ticket=ticket, expected_version=expected_version)
     task = KnowledgeTask.objects.get(pk=ticket.pk)
-    if task.task_type == TaskType.PUBLICATION and target == TaskState.DONE:
+    if task.task_type == TaskType.PUBLICATION and (target == TaskState.DONE or not ticket.active):
         raise ArticleConflict(_("A publication review is done when its approval is decided."),
                               code="decided_by_approval")
     if task.task_type == TaskType.PUBLICATION:

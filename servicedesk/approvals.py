@@ -813,6 +813,8 @@ def link_vote(token: str) -> tuple[ApprovalVote, str]:
             .filter(pk=data.get("vote")).first())
     if vote is None or data.get("decision") not in Decision.values:
         raise LinkInvalid(_("This link is not valid."), code="link_forged")
+    if not vote.approver.is_active:  # signing in would refuse them; the link must too
+        raise LinkInvalid(_("This link is not valid."), code="link_forged")
     if vote.state != VoteState.PENDING or vote.step.state != ApprovalStepState.PENDING:
         raise LinkInvalid(_("This link has already been used, or the decision was taken another way."),
                           code="link_used")

@@ -504,3 +504,7 @@ class ApprovalDelegation(models.Model):
 
     def __str__(self):
         return f"{self.delegator_id} → {self.delegate_id}"
+
+    def is_active(self, at) -> bool:
+        """In force at ``at`` (the rule ``approvals.delegators_query`` applies in SQL)."""
+        return self.revoked_at is None and self.starts_at <= at < self.ends_at

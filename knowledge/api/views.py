@@ -189,8 +189,8 @@ class SearchView(APIView):
         q = _parse_text(request.query_params.get("q"))
         if not q:
             raise ValidationError({"q": ["Give the text to search for."]})
-        raw_limit = request.query_params.get("limit", "5")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
+        limit = parse_id(request.query_params.get("limit", "5"))
+        if limit is None or not 1 <= limit <= 20:
             raise ValidationError({"limit": ["A number from 1 to 20."]})
-        found = suggestions(q, request.user, int(raw_limit))
+        found = suggestions(q, request.user, limit)
         return Response(KnowledgeSuggestionSerializer([vars(s) for s in found], many=True).data)

@@ -28,12 +28,11 @@ from servicedesk.rendering import render_markdown
 from servicedesk.timeline import note_text
 
 from .. import services
-from ..choices import ArticleState, TaskType
+from ..choices import ArticleState
 from ..forms import ArticleForm, AttachArticleForm
 from ..models import Article, Feedback, KnowledgeBase, KnowledgeTask
 from ..queries import LIST_FIELDS, deflection_counts, diff_html, version_list
 from ..search import index_search, search_articles
-from ..workflow import TASK_WORKFLOW
 
 PAGE_SIZE = 50
 ORDERINGS = {"-updated_at": ("-updated_at", "-id"), "title": ("title", "id"), "-view_count": ("-view_count", "-id")}
@@ -193,7 +192,7 @@ def article_edit(request, pk):
 def article_detail(request, pk):
     article = _article_or_404(pk)
     versions = version_list(article)
-    pending = versions[0] if versions and versions[0].state in ("draft", "review") else None
+    pending = versions[0] if versions and services.is_pending(versions[0]) else None
     shown = pending or article.current_version or (versions[0] if versions else None)
     tasks = list(KnowledgeTask.objects.filter(article=article, ticket__active=True)
                  .select_related("ticket").order_by("-ticket__opened_at")[:20])
@@ -270,9 +269,7 @@ def task_detail(request, number):
     task = ticket.knowledge_task
     entries = [(entry, note_text(entry.data or {})) for entry in
                ticket.timeline.select_related("actor").order_by("-at", "-id")[:50]]
-    allowed = [] if task.task_type == TaskType.PUBLICATION and not ticket.active else \
-        [t for t in TASK_WORKFLOW.transitions_from(ticket.state, {"agent"})
-         if not (task.task_type == TaskType.PUBLICATION and t.target == "done")]
+    allowed = services.task_moves(ticket, task)
     return render(request, "knowledge/desk/task.html", {
         "ticket": ticket, "task": task, "state": state_of(ticket.kind, ticket.state), "entries": entries,
         "transitions": allowed, "panels": desk_panels_html(ticket, request),

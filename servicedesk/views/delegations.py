@@ -23,7 +23,10 @@ from ..models import ApprovalDelegation
 
 
 def _when(raw: str) -> datetime | None:
-    value = parse_datetime((raw or "").strip()[:40])
+    try:
+        value = parse_datetime((raw or "").strip()[:40])
+    except ValueError:  # well formed but impossible (30 February): the service says the field is missing
+        return None
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value)  # in the reader's time zone (the middleware activated it)
     return value
@@ -52,7 +55,7 @@ def delegation_list(request):
     now = timezone.now()
     people = User.objects.filter(is_active=True).exclude(pk=request.user.pk).order_by("first_name", "last_name")[:500]
     return render(request, "desk/approvals/delegations.html", {
-        "rows": [{"row": r, "active": r.revoked_at is None and r.starts_at <= now < r.ends_at,
+        "rows": [{"row": r, "active": r.is_active(now),
                   "given": r.delegator_id == request.user.pk} for r in rows],
         "people": people, "errors": errors, "typed": typed, "status": 400 if errors else 200,
     }, status=400 if errors else 200)

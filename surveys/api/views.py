@@ -7,6 +7,7 @@ takes no session or API token, is throttled per client address, and answers 400 
 token and 410 for an expired one. Every write is one service call (rule 1).
 """
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from servicedesk import registry
 
 from .. import links, queries, services
 from ..filters import SurveyResultFilterSet
-from ..models import AnswerChannel, Survey, SurveyPolicy
+from ..models import AnswerChannel, Survey, SurveyFollowUp, SurveyPolicy
 from .serializers import (
     CsatSerializer,
     FollowUpInputSerializer,
@@ -76,7 +77,11 @@ class SurveyResultViewSet(ByIdMixin, mixins.ListModelMixin, mixins.RetrieveModel
     keyset_ordering_filters = queries.RESULT_ORDERING_FILTERS
 
     def get_queryset(self):
-        return queries.results_queryset()
+        results = queries.results_queryset()
+        if self.action in ("retrieve", "follow_up"):  # the detail lists every follow-up with its author
+            results = results.prefetch_related(
+                Prefetch("followups", SurveyFollowUp.objects.select_related("actor").order_by("at", "id")))
+        return results
 
     def get_serializer_class(self):
         return SurveyDetailSerializer if self.action in ("retrieve", "follow_up") else SurveyResultSerializer

@@ -235,3 +235,14 @@ def test_expired_and_forged_links_decide_nothing(client, requester, category, wo
         response = client.post(f"/portal/approvals/link/{token}/")
     assert response.status_code == 400 and "expired" in response.content.decode()
     assert state_of(ticket) == "awaiting_approval"
+
+
+def test_a_link_of_someone_who_has_left_decides_nothing(client, requester, category, workplace, board):
+    _group, members = board
+    item = item_with(category, workplace, source="people", people=[members[0]])
+    ticket = order(requester, (item, 1, {}))
+    token = approvals.link_token(pending_step(ticket).votes.get().pk, "approve")
+    type(members[0]).objects.filter(pk=members[0].pk).update(is_active=False)
+    response = client.post(f"/portal/approvals/link/{token}/")
+    assert response.status_code == 400 and "not valid" in response.content.decode()
+    assert state_of(ticket) == "awaiting_approval"

@@ -73,6 +73,10 @@ def test_delegation_page(client, agent, other_agent):
     bad = client.post("/desk/approvals/delegations/", {"delegate": other_agent.pk, "starts_at": "2020-01-01T00:00",
                                                        "ends_at": "2019-01-01T00:00"})
     assert bad.status_code == 400
+    impossible = client.post("/desk/approvals/delegations/", {"delegate": other_agent.pk,
+                                                              "starts_at": "2030-02-30T10:00",
+                                                              "ends_at": "2030-03-02T10:00"})
+    assert impossible.status_code == 400 and ApprovalDelegation.objects.count() == 1
     client.post(f"/desk/approvals/delegations/{delegation.pk}/end/")
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None

@@ -162,3 +162,18 @@ def test_my_surveys_runs_a_fixed_number_of_queries(n, client, answered, requeste
     with django_assert_max_num_queries(5):  # the same for 3 and 30 surveys
         page = client.get("/portal/surveys/")
     assert page.text.count("/portal/surveys/INC") == n
+
+
+def test_the_detail_reads_its_follow_ups_in_one_query(api, answered, lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survey = answered(1, score=1, low_open=True)[0]
+    client = api(lead)
+    client.post(f"{RESULTS}{survey.pk}/follow-up/", {"state": "contacted", "note": "Called."}, format="json")
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"{RESULTS}{survey.pk}/").json()["followups"]) == 1
+    client.post(f"{RESULTS}{survey.pk}/follow-up/", {"state": "closed", "note": "Sorted out."}, format="json")
+    with CaptureQueriesContext(connection) as two:
+        assert len(client.get(f"{RESULTS}{survey.pk}/").json()["followups"]) == 2
+    assert len(two.captured_queries) == len(one.captured_queries)
