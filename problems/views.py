@@ -135,11 +135,20 @@ def problem_create(request):
 
 def _incidents_from(request, field: str = "incident") -> list[Ticket]:
     raw = request.POST.getlist(field) or request.POST.getlist("number")  # the queue's selection sends "number"
-    numbers = [n.strip().upper() for n in raw if is_ticket_number(n)][:200]
-    found = list(tickets_visible_to(request.user).filter(number__in=numbers, kind=TicketKind.INCIDENT)
+    numbers = list(dict.fromkeys(n.strip().upper() for n in raw if n.strip()))
+    if len(numbers) > services.MAX_INCIDENTS_AT_ONCE:
+        raise ValidationError({field: _("Link at most %(n)s incidents at once.")
+                               % {"n": services.MAX_INCIDENTS_AT_ONCE}})
+    found = list(tickets_visible_to(request.user)
+                 .filter(number__in=[n for n in numbers if is_ticket_number(n)], kind=TicketKind.INCIDENT)
                  .select_related("category", "service").order_by("id"))
     if not found:
         raise ValidationError({field: _("Choose at least one incident.")})
+    # Nothing is dropped quietly: a selection holding other tickets is refused with their numbers.
+    missing = [n for n in numbers if n not in {t.number for t in found}]
+    if missing:
+        raise ValidationError({field: _("Not incidents you can link: %(numbers)s.")
+                               % {"numbers": ", ".join(missing)}})
     return found
 
 

@@ -81,6 +81,13 @@ def test_bulk_raise_from_the_queue_selection(agent, incidents):
         == {incidents[0].pk, incidents[2].pk}
 
 
+def test_a_selection_with_other_tickets_raises_nothing_and_names_them(agent, incidents, problem):
+    answer = browser(agent).post(reverse("desk-problems:raise"), {"number": [incidents[2].number, problem.number]},
+                                 follow=True)
+    assert f"Not incidents you can link: {problem.number}." in answer.content.decode()
+    assert Ticket.objects.filter(kind="problem").count() == 1
+
+
 def test_incident_page_shows_suggestions_and_applies_a_workaround(agent, make_known_error, make_incident):
     known_error = make_known_error(title="VPN disconnects", symptoms="Tunnel drops", workaround="Use TCP mode")
     incident = make_incident(title="VPN disconnects all the time")
